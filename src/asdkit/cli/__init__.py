@@ -1,0 +1,25 @@
+"""The ``asdkit`` command. Thin: each area registers its commands from its own module here.
+
+Heavy libraries (TensorFlow, torch, librosa) are imported inside the commands, so ``asdkit --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import bench, data, diff, features, protocol
+
+app = typer.Typer(
+    name="asdkit",
+    help="Anomalous sound detection toolkit: exact log-mel frontends, a differ, datasets, baselines.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (features, diff, data, protocol, bench):
+    module.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,38 @@
+"""Validation of audio arrays: the one gate every feature entry point goes through."""
+
+from __future__ import annotations
+
+import numpy as np
+
+INT16_SCALE = 32768.0  # int16 PCM to [-1, 1), as librosa and soundfile do
+
+
+def as_batch(y, *, name: str = "y") -> tuple[np.ndarray, bool]:
+    """Check audio and return it as ``[batch, samples]`` float (float32 or float64) plus whether it was 1-D.
+
+    Accepts ``[samples]`` or ``[batch, samples]`` in float32, float64 or int16 (scaled by 1/32768).
+
+    Raises
+    ------
+    ValueError
+        Naming the problem: wrong rank, wrong dtype, empty, or non-finite samples (with their position).
+    """
+    arr = np.asarray(y)
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must be [samples] or [batch, samples]; got a {arr.ndim}-D array of shape {arr.shape}"
+        )
+    if arr.dtype == np.int16:
+        arr = arr.astype(np.float32) / np.float32(INT16_SCALE)
+    elif arr.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{name} has dtype {arr.dtype}; use float32, float64, or int16 PCM")
+    if arr.shape[-1] == 0 or arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); a clip needs at least one sample")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad = np.argwhere(~finite)[0]
+        where = f"clip {bad[0]}, sample {bad[1]}" if arr.ndim == 2 else f"sample {bad[0]}"
+        count = int((~finite).sum())
+        raise ValueError(f"{name} has {count} non-finite value(s) (NaN or inf); the first is at {where}")
+    squeeze = arr.ndim == 1
+    return (arr[None, :] if squeeze else arr), squeeze
