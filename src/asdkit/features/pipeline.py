@@ -32,6 +32,11 @@ class Ops(Protocol):
     def log(self, x: Any) -> Any: ...
     def maximum(self, x: Any, y: Any) -> Any: ...
     def clip_max(self, x: Any) -> Any: ...
+    def concat(self, parts: list) -> Any: ...
+
+    #: Clips per block when only the output is wanted (None: the whole batch at once). NumPy keeps its float64
+    #: temporaries cache-sized this way; graph frameworks prefer one large batch.
+    block_clips: int | None
 
 
 def run(ops: Ops, y: Any, spec: MelSpec, *, n_samples: int, stages: bool = False, fast: bool = False):
@@ -41,6 +46,10 @@ def run(ops: Ops, y: Any, spec: MelSpec, *, n_samples: int, stages: bool = False
     ``frames`` and ``windowed`` ``[batch, frame_length or n_fft, frames]``, ``spectrum``
     ``[batch, n_fft // 2 + 1, frames]``, ``mel`` and ``log`` ``[batch, n_mels, frames]``.
     """
+    block = getattr(ops, "block_clips", None)
+    if not stages and block and len(y) > block:
+        parts = [run(ops, y[i : i + block], spec, n_samples=n_samples, fast=fast) for i in range(0, len(y), block)]
+        return ops.concat(parts)
     work = "float32" if fast else "float64"
     g = framing(spec, n_samples)
     x = ops.asarray(y, work)

@@ -8,6 +8,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 class NumpyOps:
+    block_clips = 2
+
     def asarray(self, y, dtype):
         return np.asarray(y, dtype=dtype)
 
@@ -48,6 +50,9 @@ class NumpyOps:
 
     def clip_max(self, x):
         return np.max(x, axis=(-2, -1), keepdims=True)
+
+    def concat(self, parts):
+        return np.concatenate(parts, axis=0)
 
 
 OPS = NumpyOps()

@@ -1,0 +1,3 @@
+from asdkit.cli import main
+
+main()
