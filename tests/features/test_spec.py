@@ -134,3 +134,20 @@ def test_filterbank_is_float64_readonly_and_cached():
     w = window(MelSpec(n_fft=1024, win_length=400))
     assert w.shape == (1024,) and w[:313].max() == 0 and w[-312:].max() == 0 and w[313] > 0  # centred
     assert window(MelSpec(n_fft=1024, win_length=400, window_position="left")).shape == (400,)
+
+
+def test_canonical_key_ignores_settings_that_change_no_number():
+    import dataclasses
+
+    import numpy as np
+
+    from asdkit.features import get_preset, melspectrogram
+
+    base = get_preset("tf.signal")  # window fills the frame, no centring, no log
+    inert = dataclasses.replace(base, window_position="center", pad_mode="reflect", eps=1e-3, top_db=None)
+    assert inert.key() == base.key() and inert.canonical() == base.canonical()
+    y = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+    np.testing.assert_array_equal(melspectrogram(y, inert), melspectrogram(y, base))
+    # a setting that does change numbers changes the key
+    assert dataclasses.replace(base, fmax=4000.0).key() != base.key()
+    assert dataclasses.replace(base, log="dcase").key() != dataclasses.replace(base, log="dcase", eps=1e-3).key()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from . import bench, data, diff, features, protocol
+from . import bench, data, diff, explain, features, protocol
 
 app = typer.Typer(
     name="asdkit",
@@ -17,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (features, diff, data, protocol, bench):
+for module in (features, diff, data, protocol, explain, bench):
     module.register(app)
 
 

@@ -208,6 +208,26 @@ class MelSpec:
         """The same spec with every None default written out."""
         return dataclasses.replace(self, win_length=self.win, hop_length=self.hop, fmax=self.f_max)
 
+    def canonical(self) -> MelSpec:
+        """:meth:`resolved`, with every setting that cannot change a number set to its default.
+
+        Two specs with equal canonical forms give identical arrays: ``window_position`` when the window fills
+        the frame, ``pad_mode`` without centring, the dB parameters unless ``log="db"``, ``eps`` unless the log
+        adds it. :meth:`key` hashes this form, so caches and the ladders of ``diff``/``explain`` treat such
+        specs as one.
+        """
+        spec, default = self.resolved(), MelSpec()
+        changes: dict[str, Any] = {}
+        if spec.win == spec.n_fft:
+            changes["window_position"] = default.window_position
+        if not spec.center:
+            changes["pad_mode"] = default.pad_mode
+        if spec.log != "db":
+            changes.update(ref=default.ref, amin=default.amin, top_db=default.top_db)
+        if spec.log not in ("dcase", "ln"):
+            changes["eps"] = default.eps
+        return dataclasses.replace(spec, **changes)
+
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
@@ -221,8 +241,8 @@ class MelSpec:
         return cls(**coerce_fields(data))
 
     def key(self) -> str:
-        """Short stable hash of the resolved settings (for caches)."""
-        payload = json.dumps(self.resolved().to_dict(), sort_keys=True, default=repr)
+        """Short stable hash of the settings that change a number (:meth:`canonical`), for caches."""
+        payload = json.dumps(self.canonical().to_dict(), sort_keys=True, default=repr)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
     def diff_fields(self, other: MelSpec) -> list[str]:

@@ -122,7 +122,8 @@ class Report:
                 headers, rows = value
                 head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
                 body = "".join(
-                    "<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>" for row in rows
+                    "<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>"
+                    for row in rows
                 )
                 parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
             elif kind == "figure":
