@@ -1,0 +1,184 @@
+"""The two on-disk layouts, file-name parsing and :func:`scan`.
+
+Facts (from the DCASE 2020 Task 2 task page and its baseline, and the MIMII paper / zenodo record / mimii_baseline):
+
+- DCASE 2020 Task 2 development set: ``<root>/<type>/train/normal_id_01_00000000.wav`` and
+  ``<root>/<type>/test/{normal,anomaly}_id_01_00000000.wav``; the additional training set uses the same names
+  under ``train/`` with the evaluation IDs; the evaluation test set is ``<type>/test/id_05_00000000.wav`` with no
+  label in the name. Types: ToyCar, ToyConveyor, fan, pump, slider, valve.
+- MIMII: ``<snr>_dB_<type>/<type>/id_00/{normal,abnormal}/00000000.wav`` (zenodo archives ``-6_dB_pump.zip``
+  ...), which the mimii_baseline extracts to ``min6dB/``, ``0dB/`` and ``6dB/`` instead. IDs 00/02/04/06.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .clips import LAYOUTS, Clip, ScanResult
+
+DCASE2020_TYPES = ("ToyCar", "ToyConveyor", "fan", "pump", "slider", "valve")
+MIMII_TYPES = ("fan", "pump", "slider", "valve")
+MIMII_SNRS = (-6, 0, 6)
+MIMII_IDS = ("00", "02", "04", "06")
+
+_DCASE_LABELED = re.compile(r"^(normal|anomaly)_id_(\d{2})_(\d{8})\.wav$", re.IGNORECASE)
+_DCASE_UNLABELED = re.compile(r"^id_(\d{2})_(\d{8})\.wav$", re.IGNORECASE)
+_MIMII_FILE = re.compile(r"^(\d{8})\.wav$", re.IGNORECASE)
+_MIMII_ID = re.compile(r"^id_(\d{2})$")
+_SNR_TYPE_DIR = re.compile(r"^(-?\d+)_dB_(.+)$")  # zenodo: -6_dB_pump
+_SNR_DIR = re.compile(r"^(min)?(\d+)dB$")  # mimii_baseline: min6dB, 0dB, 6dB
+
+DCASE_PATTERN = "<type>/{train,test}/{normal,anomaly}_id_NN_NNNNNNNN.wav (or <type>/test/id_NN_NNNNNNNN.wav)"
+MIMII_PATTERN = "[<snr>_dB_<type> | min6dB | 0dB | 6dB]/<type>/id_NN/{normal,abnormal}/NNNNNNNN.wav"
+
+
+def is_wav(path: Path) -> bool:
+    return path.suffix.lower() == ".wav"
+
+
+def parse_dcase2020(path: Path) -> Clip | str:
+    """A :class:`Clip` for a DCASE 2020 path, or the reason it is not one."""
+    parts = path.parts
+    if len(parts) < 3 or parts[-2] not in ("train", "test"):
+        return f"not inside a <type>/train or <type>/test folder (expected {DCASE_PATTERN})"
+    split, machine_type = parts[-2], parts[-3]
+    m = _DCASE_LABELED.match(path.name)
+    if m:
+        kind, machine_id, index = m.groups()
+        label = 1 if kind.lower() == "anomaly" else 0
+        if split == "train" and label == 1:
+            return "anomaly clip in a train/ folder (DCASE 2020 training sets hold normal clips only)"
+    else:
+        m = _DCASE_UNLABELED.match(path.name)
+        if not m:
+            return f"file name does not match {DCASE_PATTERN}"
+        if split == "train":
+            return "unlabeled name id_NN_... in a train/ folder (training file names start with normal_)"
+        machine_id, index = m.groups()
+        label = None
+    return Clip(path, "dcase2020", machine_type, machine_id, split, label, None, int(index))
+
+
+def parse_snr_dir(name: str, machine_type: str) -> int | None | str:
+    """SNR in dB from a MIMII folder name; None if the folder is no SNR folder; a reason if it contradicts."""
+    m = _SNR_TYPE_DIR.match(name)
+    if m:
+        if m.group(2) != machine_type:
+            return f"SNR folder {name!r} names type {m.group(2)!r} but holds {machine_type!r}"
+        return int(m.group(1))
+    m = _SNR_DIR.match(name)
+    if m:
+        return -int(m.group(2)) if m.group(1) else int(m.group(2))
+    return None
+
+
+def parse_mimii(path: Path) -> Clip | str:
+    """A :class:`Clip` for a MIMII path, or the reason it is not one."""
+    parts = path.parts
+    if len(parts) < 4 or parts[-2] not in ("normal", "abnormal") or not _MIMII_ID.match(parts[-3]):
+        return f"not inside <type>/id_NN/normal or abnormal (expected {MIMII_PATTERN})"
+    m = _MIMII_FILE.match(path.name)
+    if not m:
+        return f"file name is not NNNNNNNN.wav (expected {MIMII_PATTERN})"
+    machine_type = parts[-4]
+    snr = parse_snr_dir(parts[-5], machine_type) if len(parts) >= 5 else None
+    if isinstance(snr, str):
+        return snr
+    label = 1 if parts[-2] == "abnormal" else 0
+    machine_id = _MIMII_ID.match(parts[-3]).group(1)
+    return Clip(path, "mimii", machine_type, machine_id, None, label, snr, int(m.group(1)))
+
+
+PARSERS = {"dcase2020": parse_dcase2020, "mimii": parse_mimii}
+
+
+def _walk(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Every visible file under ``root`` (sorted), and the topmost empty or unlistable folders."""
+    files: list[Path] = []
+    problems: list[tuple[Path, str]] = []
+    holds_files: set[Path] = set()
+    dirs: list[Path] = []
+
+    def onerror(exc: OSError) -> None:
+        problems.append((Path(exc.filename), f"cannot list folder: {exc.strerror}"))
+
+    for here, subdirs, names in os.walk(root, onerror=onerror, followlinks=True):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        here_path = Path(here)
+        dirs.append(here_path)
+        visible = [n for n in names if not n.startswith(".")]
+        files.extend(here_path / n for n in visible)
+        if visible:
+            p = here_path
+            while p not in holds_files:
+                holds_files.add(p)
+                if p == root:
+                    break
+                p = p.parent
+    unlistable = {p for p, _ in problems}
+    for d in dirs:
+        if d != root and d not in holds_files and d.parent in holds_files and d not in unlistable:
+            problems.append((d, "empty folder: no files (an empty machine type, ID or split folder?)"))
+    return sorted(files), problems
+
+
+def detect_layout(paths: list[Path]) -> str:
+    """The layout that parses more of ``paths`` ("dcase2020" on a tie, ValueError when neither parses any)."""
+    counts = {name: sum(isinstance(parse(p), Clip) for p in paths) for name, parse in PARSERS.items()}
+    best = max(LAYOUTS, key=lambda name: counts[name])
+    if counts[best] == 0:
+        raise ValueError(
+            f"no DCASE 2020 or MIMII clips found among {len(paths)} WAV file(s); expected "
+            f"{DCASE_PATTERN} or {MIMII_PATTERN}"
+        )
+    return best
+
+
+def scan(root: str | os.PathLike, layout: str = "auto") -> ScanResult:
+    """List the clips of a DCASE 2020 Task 2 or MIMII tree.
+
+    Parameters
+    ----------
+    root : path
+        Any folder of the tree: the dataset root, one machine type, one SNR folder ...; the parts of the path
+        above ``root`` count too (``root=".../pump/train"`` still knows the type).
+    layout : {"auto", "dcase2020", "mimii"}
+        "auto" picks the layout that matches more WAV files (see ``ScanResult.layout``).
+
+    Returns
+    -------
+    ScanResult
+        ``clips`` sorted by path; ``skipped`` lists every other file and every empty folder with the reason.
+
+    Raises
+    ------
+    ValueError
+        If ``root`` is not a folder, ``layout`` is unknown, or ``layout="auto"`` finds no clip of either layout.
+    """
+    if layout not in ("auto", *LAYOUTS):
+        raise ValueError(
+            f"layout={layout!r} is not allowed; choose one of ['auto', {', '.join(map(repr, LAYOUTS))}]"
+        )
+    root = Path(root).expanduser().absolute()
+    if not root.is_dir():
+        raise ValueError(f"{root}: not a folder" if root.exists() else f"{root}: no such folder")
+    files, skipped = _walk(root)
+    wavs = [p for p in files if is_wav(p)]
+    if layout == "auto":
+        layout = detect_layout(wavs)
+    parse = PARSERS[layout]
+    clips: list[Clip] = []
+    for p in files:
+        if not is_wav(p):
+            skipped.append((p, "not a .wav file"))
+            continue
+        parsed = parse(p)
+        if isinstance(parsed, Clip):
+            clips.append(parsed)
+        else:
+            skipped.append((p, parsed))
+    return ScanResult(
+        root=root, layout=layout, clips=sorted(clips, key=lambda c: c.path), skipped=sorted(skipped)
+    )
