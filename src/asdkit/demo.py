@@ -28,9 +28,10 @@ class DemoSize:
     n_test_anomaly: int
     epochs: int
     repeats: int
+    duration: float = 10.0
 
 
-QUICK = DemoSize(("pump", "slider"), ("00", "02"), 40, 15, 15, epochs=10, repeats=1)
+QUICK = DemoSize(("pump", "slider"), ("00", "02"), 30, 10, 10, epochs=10, repeats=1, duration=5.0)
 FULL = DemoSize(
     ("fan", "pump", "slider", "valve"), ("00", "02", "04", "06"), 100, 40, 40, epochs=50, repeats=3
 )
@@ -38,8 +39,13 @@ FULL = DemoSize(
 REF, MINE = "dcase2020", "seed-tf"
 
 
-def run_demo(out: str | Path, *, quick: bool = False, progress: bool = True, seed: int = 0) -> Path:
-    """Run the demo into ``out``; return the path of its ``report.html``."""
+def run_demo(
+    out: str | Path, *, quick: bool = False, progress: bool = True, seed: int = 0, size: DemoSize | None = None
+) -> Path:
+    """Run the demo into ``out``; return the path of its ``report.html``.
+
+    ``size`` overrides the data and training sizes of ``quick`` (:data:`QUICK`) and the full demo (:data:`FULL`).
+    """
     from rich.console import Console
 
     from .data.synth import generate
@@ -48,7 +54,7 @@ def run_demo(out: str | Path, *, quick: bool = False, progress: bool = True, see
     from .report import Report
 
     console = Console()
-    size = QUICK if quick else FULL
+    size = size or (QUICK if quick else FULL)
     out = Path(out)
     data = out / "data"
     if not (data / "manifest.csv").exists():
@@ -62,6 +68,8 @@ def run_demo(out: str | Path, *, quick: bool = False, progress: bool = True, see
             n_test_normal=size.n_test_normal,
             n_test_anomaly=size.n_test_anomaly,
             seed=seed,
+            duration=size.duration,
+            workers=2,
             overwrite=True,
         )
     else:
@@ -96,15 +104,13 @@ def run_demo(out: str | Path, *, quick: bool = False, progress: bool = True, see
     print_explanation(result, console)
     report.heading(f"What it costs in AUC: asdkit explain {REF} {MINE}")
     report.extend(explanation_report(result, Report("explain")), level_shift=1)
-    path = report.write(out)
-    console.print(f"report: {path}")
-    return path
+    return report.write(out)
 
 
 def _describe(size: DemoSize) -> str:
     return (
         f"{', '.join(size.types)}; IDs {', '.join(size.ids)}; per ID {size.n_train} train, "
-        f"{size.n_test_normal} normal + {size.n_test_anomaly} anomalous test clips of 10 s"
+        f"{size.n_test_normal} normal + {size.n_test_anomaly} anomalous test clips of {size.duration:g} s"
     )
 
 

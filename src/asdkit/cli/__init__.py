@@ -22,4 +22,8 @@ for module in (features, diff, data, protocol, explain, bench):
 
 
 def main() -> None:
+    import os
+
+    # TensorFlow's C++ logging (oneDNN notes, graph attribute warnings) drowns the tables; Python errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     app()

@@ -1,0 +1,44 @@
+"""The published tables shipped as package data."""
+
+from __future__ import annotations
+
+import pytest
+
+from asdkit.evaluate import REFERENCES, reference
+
+
+def test_dcase2020_dev_pump_values_from_the_baseline_readme():
+    table = reference("dcase2020-dev")
+    pump = [table.lookup("pump", i) for i in ("00", "02", "04", "06")]
+    assert [r.auc for r in pump] == [0.670769, 0.609369, 0.8886, 0.734902]
+    assert [r.pauc for r in pump] == [0.57269, 0.58037, 0.676842, 0.570175]
+    assert table.machine_types == ["ToyCar", "ToyConveyor", "fan", "pump", "slider", "valve"]
+    assert len(table.rows) == 23
+    assert table.lookup("pump", "01") is None
+    assert "y-kawagu/dcase2020_task2_baseline" in table.source
+
+
+def test_dcase2020_dev_average_over_types():
+    table = reference("dcase2020-dev")
+    averages = [table.type_average(t) for t in table.machine_types]
+    assert sum(a["auc"] for a in averages) / 6 == pytest.approx(0.7366, abs=5e-5)
+    assert sum(a["pauc"] for a in averages) / 6 == pytest.approx(0.5967, abs=5e-5)
+
+
+def test_mimii_paper_table3():
+    table = reference("mimii-paper")
+    assert table.machine_types == ["fan", "pump", "slider", "valve"]
+    assert {r.snr for r in table.rows} == {-6, 0, 6}
+    assert len(table.rows) == 4 * 7 * 3
+    assert all(r.pauc is None and 0 < r.auc <= 1 for r in table.rows)
+    assert table.lookup("valve", "00", 6).auc == 0.68
+    assert table.lookup("valve", "00") is None  # MIMII rows need the SNR
+    assert "1909.09347" in table.source
+
+
+def test_unknown_table_and_type():
+    assert set(REFERENCES) == {"dcase2020-dev", "mimii-paper"}
+    with pytest.raises(ValueError, match="unknown reference table 'dcase2021'.*dcase2020-dev"):
+        reference("dcase2021")
+    with pytest.raises(ValueError, match="no rows for machine type 'drill'"):
+        reference("dcase2020-dev").type_average("drill")
