@@ -10,7 +10,6 @@ IDs, as the DCASE 2020 baseline's README averages them.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from collections.abc import Callable
@@ -158,9 +157,11 @@ class Runs:
         self._done: dict[str, Outcome] = {}
         self.count = 0
 
-    def __call__(self, exp: Experiment) -> Outcome:
+    def __call__(self, exp: Experiment, *, fresh: bool = False) -> Outcome:
+        """The outcome of ``exp``; ``fresh`` asks the runner again even if this object has it (a ladder step
+        reports the runner's own cache counters, which show that an inert step trained nothing)."""
         key = config_id(exp)
-        if key not in self._done:
+        if fresh or key not in self._done:
             seeds = [exp.training.seed + r for r in range(self.repeats)]
             results = [self._run(with_seed(exp, s)) for s in seeds]
             self.count += len(seeds)
@@ -217,7 +218,7 @@ def ladder(
     )
     steps = [Step(0, None, runs(ref))]
     for i, group in enumerate(groups, start=1):
-        outcome = runs(compose(ref, mine, groups[:i]))
+        outcome = runs(compose(ref, mine, groups[:i]), fresh=True)
         prev = steps[-1].outcome
         steps.append(
             Step(
@@ -239,32 +240,22 @@ def ladder(
 
 def shapley_values(
     ref: Experiment, mine: Experiment, groups: list[Group], runs: Callable[[Experiment], Outcome]
-) -> dict[str, dict[str, float]]:
-    """Exact Shapley value of each group for each metric: the average over all orders of its step change.
+) -> dict[str, dict[str, float | None]]:
+    """Exact Shapley value of each group for each metric (:func:`asdkit.diff.ladder.shapley`).
 
     ``v(S)`` is the metric of ``ref`` with the groups ``S`` taken from ``mine``; the values sum to
-    ``v(all) - v(none)``.
+    ``v(all) - v(none)``. A metric that is undefined for some subset (one class only) gets None.
     """
-    k = len(groups)
-    value = {}
-    for size in range(k + 1):
-        for subset in itertools.combinations(range(k), size):
-            value[subset] = runs(compose(ref, mine, [groups[i] for i in subset])).value
-    out: dict[str, dict[str, float]] = {}
-    for i, group in enumerate(groups):
-        shares = {}
-        for m in METRICS:
-            total = 0.0
-            defined = True
-            for subset, v in value.items():
-                if i in subset:
-                    continue
-                with_i = tuple(sorted(subset + (i,)))
-                if v[m] is None or value[with_i][m] is None:
-                    defined = False
-                    break
-                weight = math.factorial(len(subset)) * math.factorial(k - len(subset) - 1) / math.factorial(k)
-                total += weight * (value[with_i][m] - v[m])
-            shares[m] = total if defined else None
-        out[group.name] = shares
-    return out
+    from ..diff.ladder import shapley
+
+    def value(metric: str):
+        def v(subset: frozenset[int]) -> float:
+            x = runs(compose(ref, mine, [groups[i] for i in sorted(subset)])).value[metric]
+            return math.nan if x is None else x
+
+        return v
+
+    split = {m: shapley(len(groups), value(m)) for m in METRICS}
+    return {
+        g.name: {m: (None if math.isnan(split[m][i]) else split[m][i]) for m in METRICS} for i, g in enumerate(groups)
+    }
