@@ -32,4 +32,3 @@ def test_demo_answers_the_seed_question_and_its_report_renders(tmp_path, chromiu
     assert [s["counters"]["models_trained"] for s in saved["steps"]] == [0] * 7
     md = (tmp_path / "demo" / "report.md").read_text()
     assert re.search(r"\| 6 triangle_domain \|", md)
-

@@ -19,7 +19,10 @@ def known_value_run(effect):
     def run(exp):
         calls.append(exp)
         auc = effect(exp)
-        rows = [IdResult("pump", mid, None, auc + d, auc / 2 + d, 10, 10) for mid, d in (("00", 0.01), ("02", -0.01))]
+        rows = [
+            IdResult("pump", mid, None, auc + d, auc / 2 + d, 10, 10)
+            for mid, d in (("00", 0.01), ("02", -0.01))
+        ]
         return SimpleNamespace(results=rows, counters={"models_trained": 1})
 
     return run, calls
@@ -38,7 +41,12 @@ def test_additive_groups_split_exactly_and_the_ladder_telescopes():
     mine = load_experiment("dcase2020", ["training.epochs=7", "frontend.n_mels=64", "metric.max_fpr=0.2"])
 
     def effect(e):
-        return 0.8 - 0.001 * (100 - e.training.epochs) - 0.0005 * (128 - e.spec.n_mels) + (e.metric.max_fpr - 0.1)
+        return (
+            0.8
+            - 0.001 * (100 - e.training.epochs)
+            - 0.0005 * (128 - e.spec.n_mels)
+            + (e.metric.max_fpr - 0.1)
+        )
 
     run, calls = known_value_run(effect)
     result = ladder(REF, mine, run, attribute=True, announce=lambda _: None)
@@ -82,9 +90,18 @@ def test_repeats_mark_changes_within_the_noise():
 
 def test_too_many_groups_for_shapley_is_refused_before_any_run():
     overrides = [
-        "training.epochs=7", "frontend.n_mels=64", "metric.max_fpr=0.2", "frames=3", "scoring.aggregate=max",
-        "model.per=id", "frontend.power=1.0", "frontend.n_fft=2048", "frontend.fmin=50",
-        "frontend.mel_scale=htk", "frontend.norm=null", "frontend.hop_length=256",
+        "training.epochs=7",
+        "frontend.n_mels=64",
+        "metric.max_fpr=0.2",
+        "frames=3",
+        "scoring.aggregate=max",
+        "model.per=id",
+        "frontend.power=1.0",
+        "frontend.n_fft=2048",
+        "frontend.fmin=50",
+        "frontend.mel_scale=htk",
+        "frontend.norm=null",
+        "frontend.hop_length=256",
     ]
     mine = load_experiment("dcase2020", overrides)
     run, calls = known_value_run(lambda e: 0.5)

@@ -42,7 +42,9 @@ def test_compose_walks_from_ref_to_mine(pair):
 
 def test_section_groups_and_order():
     ref = load_experiment("dcase2020")
-    mine = load_experiment("dcase2020", ["training.epochs=3", "frames=4", "metric.max_fpr=0.2", "frontend.n_mels=64"])
+    mine = load_experiment(
+        "dcase2020", ["training.epochs=3", "frames=4", "metric.max_fpr=0.2", "frontend.n_mels=64"]
+    )
     groups = differing_groups(ref, mine)
     assert [g.name for g in groups] == ["n_mels", "frames", "training", "metric"]
     reordered = differing_groups(ref, mine, order=["metric", "training"])

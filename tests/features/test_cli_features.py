@@ -21,7 +21,9 @@ def test_mel_writes_the_preset_output(tmp_path):
     wav = tmp_path / "normal_id_00_00000000.wav"
     sf.write(wav, y, 16000, subtype="PCM_16")
     out = tmp_path / "out" / "mel.npy"
-    result = runner.invoke(app, ["mel", str(wav), "--preset", "dcase2020", "--set", "n_mels=64", "--out", str(out)])
+    result = runner.invoke(
+        app, ["mel", str(wav), "--preset", "dcase2020", "--set", "n_mels=64", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     saved = np.load(out)
     pcm, _ = sf.read(wav, dtype="float32")  # int16 / 32768, as librosa reads it

@@ -150,4 +150,6 @@ def test_canonical_key_ignores_settings_that_change_no_number():
     np.testing.assert_array_equal(melspectrogram(y, inert), melspectrogram(y, base))
     # a setting that does change numbers changes the key
     assert dataclasses.replace(base, fmax=4000.0).key() != base.key()
-    assert dataclasses.replace(base, log="dcase").key() != dataclasses.replace(base, log="dcase", eps=1e-3).key()
+    assert (
+        dataclasses.replace(base, log="dcase").key() != dataclasses.replace(base, log="dcase", eps=1e-3).key()
+    )

@@ -40,6 +40,11 @@ def diff(a, b, audio) -> tuple[DiffResult, Gap]:
 
 def write_report(result: DiffResult, gap: Gap, out_dir, *, names=("a", "b")) -> Path:
     """``report.html`` (images embedded), ``report.md`` and the PNGs of a diff into ``out_dir``."""
+    return build_report(result, gap, names=names).write(out_dir)
+
+
+def build_report(result: DiffResult, gap: Gap, *, names=("a", "b")):
+    """The diff as an :class:`asdkit.report.Report` (to write, or to extend another report with)."""
     from ..report import Report
     from . import plots
 
@@ -106,7 +111,7 @@ def write_report(result: DiffResult, gap: Gap, out_dir, *, names=("a", "b")) -> 
     r.figure(
         plots.filterbanks(gap.a, gap.b, names=names), "filterbanks", caption="the two filterbanks, peak 1"
     )
-    return r.write(out_dir)
+    return r
 
 
 def _fields(fields: dict) -> str:

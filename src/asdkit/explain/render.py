@@ -27,12 +27,9 @@ def _noise_mark(step, metric: str) -> str:
 
 
 def _reuse(step) -> str:
+    """``trained/reused`` models of the step (an inert step must show ``0/N``)."""
     c = step.outcome.counters
-    trained, cached = c.get("models_trained", 0), c.get("models_cached", 0)
-    feats = c.get("features_computed", 0)
-    if step.group is not None and step.group.inert:
-        return f"inert: {trained} trained, {cached} reused"
-    return f"{trained} trained, {cached} reused; {feats} feature file(s) computed"
+    return f"{c.get('models_trained', 0)}/{c.get('models_cached', 0)}"
 
 
 def step_rows(exp: Explanation) -> list[list[Any]]:
@@ -42,7 +39,7 @@ def step_rows(exp: Explanation) -> list[list[Any]]:
         rows.append(
             [
                 f"{s.index} {s.name}",
-                "the reference" if s.group is None else s.group.describe(),
+                "the reference" if s.group is None else s.group.describe() + (" (inert)" if s.group.inert else ""),
                 _fmt(s.outcome.value["auc"]) + _spread(s, "auc"),
                 _fmt(s.change.get("auc"), signed=True) if s.index else "",
                 _fmt(s.outcome.value["pauc"]) + _spread(s, "pauc"),
@@ -54,7 +51,7 @@ def step_rows(exp: Explanation) -> list[list[Any]]:
     return rows
 
 
-STEP_HEADERS = ["step", "changed", "AUC", "ΔAUC", "pAUC", "ΔpAUC", "noise (AUC)", "runs"]
+STEP_HEADERS = ["step", "changed", "AUC", "ΔAUC", "pAUC", "ΔpAUC", "noise (AUC)", "models trained/reused"]
 
 
 def print_explanation(exp: Explanation, console=None) -> None:
@@ -64,7 +61,7 @@ def print_explanation(exp: Explanation, console=None) -> None:
     console = console or Console()
     table = Table(title=f"explain {exp.ref} -> {exp.mine}: mean AUC/pAUC over machine types")
     for h in STEP_HEADERS:
-        table.add_column(h, overflow="fold", max_width=60 if h == "changed" else None)
+        table.add_column(h, overflow="fold", ratio=3 if h == "changed" else None)
     for row in step_rows(exp):
         table.add_row(*[str(c) for c in row])
     console.print(table)
@@ -137,10 +134,13 @@ def heatmap_figure(exp: Explanation, metric: str = "auc"):
     )
     ax.set_xticks(range(len(ids)), ids, rotation=40, ha="right")
     ax.set_yticks(range(len(exp.steps)), [f"{s.index} {s.name}" for s in exp.steps])
+    low, high = im.get_clim()
     for r in range(grid.shape[0]):
         for c in range(grid.shape[1]):
             if np.isfinite(grid[r, c]):
-                ax.text(c, r, f"{grid[r, c]:.3f}", ha="center", va="center", fontsize=7, color="w")
+                bright = (grid[r, c] - low) > 0.6 * (high - low)  # viridis is yellow at the top: dark text there
+                color = "k" if bright else "w"
+                ax.text(c, r, f"{grid[r, c]:.3f}", ha="center", va="center", fontsize=7, color=color)
     fig.colorbar(im, ax=ax, label=metric.upper())
     ax.set_title(f"{metric.upper()} per machine ID after each step")
     fig.tight_layout()

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import filters
-from .framing import framing
+from .framing import Framing, framing
 from .logscale import apply_log
 from .spec import MelSpec
 
@@ -39,8 +39,20 @@ class Ops(Protocol):
     block_clips: int | None
 
 
-def run(ops: Ops, y: Any, spec: MelSpec, *, n_samples: int, stages: bool = False, fast: bool = False):
+def run(
+    ops: Ops,
+    y: Any,
+    spec: MelSpec,
+    *,
+    n_samples: int | None,
+    stages: bool = False,
+    fast: bool = False,
+    geometry: Framing | None = None,
+):
     """Log-mel of a ``[batch, samples]`` array in ``ops``' array type, librosa layout ``[batch, n_mels, frames]``.
+
+    ``geometry`` replaces ``framing(spec, n_samples)`` for a graph backend whose clip length is only known when
+    the graph runs (its ``n_frames`` may then be a tensor, or None for "as many as ``ops.frame`` yields").
 
     With ``stages=True`` returns a dict of every named stage in librosa layout (time last):
     ``frames`` and ``windowed`` ``[batch, frame_length or n_fft, frames]``, ``spectrum``
@@ -48,10 +60,13 @@ def run(ops: Ops, y: Any, spec: MelSpec, *, n_samples: int, stages: bool = False
     """
     block = getattr(ops, "block_clips", None)
     if not stages and block and len(y) > block:
-        parts = [run(ops, y[i : i + block], spec, n_samples=n_samples, fast=fast) for i in range(0, len(y), block)]
+        parts = [
+            run(ops, y[i : i + block], spec, n_samples=n_samples, fast=fast, geometry=geometry)
+            for i in range(0, len(y), block)
+        ]
         return ops.concat(parts)
     work = "float32" if fast else "float64"
-    g = framing(spec, n_samples)
+    g = framing(spec, n_samples) if geometry is None else geometry
     x = ops.asarray(y, work)
     if g.pad_left or g.pad_right:
         x = ops.pad(x, g.pad_left, g.pad_right, g.mode)

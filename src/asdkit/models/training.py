@@ -20,9 +20,14 @@ import numpy as np
 def make_deterministic(seed: int) -> None:
     """Seed Python, NumPy, TensorFlow and Keras (``keras.utils.set_random_seed``) and turn on TensorFlow's op
     determinism, so that the same data, model and seed give bit-identical weights."""
+    import logging
+
     import keras
     import tensorflow as tf
 
+    # Each new model traces its own predict function; TF warns about "retracing" once several models were
+    # scored, which is expected here and only clutters the progress bars.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     keras.utils.set_random_seed(int(seed))
     tf.config.experimental.enable_op_determinism()
 

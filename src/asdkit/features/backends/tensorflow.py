@@ -1,0 +1,180 @@
+"""TensorFlow backend: the shared pipeline in ``tf`` ops, eager or inside ``tf.function`` / ``tf.data``.
+
+``OPS`` serves :func:`asdkit.features.melspectrogram` (NumPy in, ``tf.Tensor`` out). :func:`logmel` is the
+graph-safe entry point for TensorFlow code: it takes a ``tf.Tensor`` (static or dynamic length) and never
+converts it to NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from .. import pipeline
+from ..audio import INT16_SCALE
+from ..framing import Framing, framing
+from ..presets import resolve_spec
+from ..spec import MelSpec
+
+_LN10 = math.log(10.0)
+
+
+class TensorflowOps:
+    """Array operations of :class:`asdkit.features.pipeline.Ops` in TensorFlow."""
+
+    # One large batch: TF's kernels thread over it, and a graph must not depend on the (maybe unknown) batch size.
+    block_clips = None
+
+    def asarray(self, y, dtype):
+        y = tf.convert_to_tensor(y)
+        return y if y.dtype == dtype else tf.cast(y, dtype)
+
+    def constant(self, x, dtype):
+        # A few kB (window) to 1 MB (basis): cheaper to rebuild than to cache, and inside a graph it is embedded.
+        return tf.constant(np.asarray(x, dtype=dtype))
+
+    def pad(self, x, left, right, mode):
+        return tf.pad(x, [[0, 0], [left, right]], mode="REFLECT" if mode == "reflect" else "CONSTANT")
+
+    def frame(self, x, length, hop, n_frames):
+        frames = tf.signal.frame(x, length, hop, axis=-1)
+        if n_frames is None or (isinstance(n_frames, int) and frames.shape[-2] == n_frames):
+            return frames
+        return frames[:, :n_frames, :]
+
+    def rfft(self, x, n):
+        return tf.signal.rfft(x, fft_length=[n])
+
+    def magnitude(self, spectrum, power, dtype):
+        if power == 2.0:
+            # re^2 + im^2 in the FFT's precision, rounded once to the spec's dtype; quicker than |X| squared.
+            out = tf.square(tf.math.real(spectrum)) + tf.square(tf.math.imag(spectrum))
+            return out if out.dtype == dtype else tf.cast(out, dtype)
+        mag = tf.abs(spectrum)
+        mag = mag if power == 1.0 else tf.pow(mag, tf.constant(power, mag.dtype))
+        return mag if mag.dtype == dtype else tf.cast(mag, dtype)
+
+    def mel(self, spectrum, basis):
+        return tf.linalg.matmul(spectrum, basis)
+
+    def swap(self, x):
+        return tf.linalg.matrix_transpose(x)
+
+    def log10(self, x):
+        return tf.math.log(x) / tf.constant(_LN10, x.dtype)
+
+    def log(self, x):
+        return tf.math.log(x)
+
+    def maximum(self, x, y):
+        return tf.maximum(x, y)
+
+    def clip_max(self, x):
+        return tf.reduce_max(x, axis=[-2, -1], keepdims=True)
+
+    def concat(self, parts):
+        return tf.concat(parts, axis=0)
+
+
+OPS = TensorflowOps()
+
+
+def logmel(y, spec: MelSpec | str | dict = "librosa", *, fast: bool = False, stages: bool = False):
+    """Log-mel of a ``tf.Tensor``, graph-safe: usable eagerly, in ``tf.function`` and in ``tf.data.Dataset.map``.
+
+    The same numbers as ``melspectrogram(y, spec, backend="tensorflow")``, without a NumPy round trip. The
+    clip length may be unknown until the graph runs (``tf.TensorSpec([None])``).
+
+    Parameters
+    ----------
+    y : tf.Tensor or array_like
+        ``[samples]`` or ``[batch, samples]``; float32, float64, or int16 PCM (scaled by 1/32768).
+    spec : MelSpec, str or dict
+        A spec, a preset name or a mapping of fields (see :func:`asdkit.features.resolve_spec`).
+    fast : bool
+        Float32 frames and FFT instead of float64 (see :mod:`asdkit.features.pipeline`).
+    stages : bool
+        Return a dict of every named stage instead of the last.
+
+    Returns
+    -------
+    tf.Tensor or dict
+        ``[..., n_mels, n_frames]`` in ``spec.dtype``.
+
+    Raises
+    ------
+    ValueError
+        At trace time: wrong rank or dtype, or a static length too short for the spec.
+    tf.errors.InvalidArgumentError
+        When the graph runs: non-finite samples, an empty clip, or a dynamic length too short for the spec
+        (the message says which).
+
+    Examples
+    --------
+    >>> ds = tf.data.Dataset.from_tensor_slices(clips).map(lambda y: logmel(y, "dcase2020"))  # doctest: +SKIP
+    """
+    spec = resolve_spec(spec)
+    y = tf.convert_to_tensor(y)
+    rank = y.shape.rank
+    if rank not in (1, 2):
+        raise ValueError(f"y must be [samples] or [batch, samples]; got a tensor of shape {y.shape}")
+    if y.dtype == tf.int16:
+        y = tf.cast(y, tf.float32) / INT16_SCALE
+    elif y.dtype not in (tf.float32, tf.float64):
+        raise ValueError(f"y has dtype {y.dtype.name}; use float32, float64, or int16 PCM")
+    y = tf.debugging.assert_all_finite(y, "y has non-finite values (NaN or inf)")
+    batch = y[None, :] if rank == 1 else y
+    n_static = batch.shape[-1]
+    if n_static is not None:
+        if n_static == 0:
+            raise ValueError(f"y is empty (shape {y.shape}); a clip needs at least one sample")
+        geometry = framing(spec, n_static)
+    else:
+        geometry = _dynamic_framing(spec, tf.shape(batch)[-1])
+        with tf.control_dependencies(_geometry_checks(spec, tf.shape(batch)[-1])):
+            batch = tf.identity(batch)
+    out = pipeline.run(OPS, batch, spec, n_samples=n_static, stages=stages, fast=fast, geometry=geometry)
+    if rank == 1:
+        return {k: v[0] for k, v in out.items()} if stages else out[0]
+    return out
+
+
+def _dynamic_framing(spec: MelSpec, n) -> Framing:
+    """:func:`asdkit.features.framing` for a clip length ``n`` that is a scalar tensor.
+
+    Paddings stay Python ints so the pipeline's graph does not branch on them. tf.signal.frame yields
+    ``1 + (padded - frame_length) // hop`` frames, which is the count we want when centring or not padding;
+    for ``pad_end`` we pad a whole frame (enough for any length) and keep ``ceil(n / hop)`` frames.
+    """
+    static = framing(spec, 1 << 20)  # the length-independent facts: frame length, hop, centre padding
+    if spec.pad_end:
+        n_frames = tf.maximum(1, (n + static.hop - 1) // static.hop)
+        return Framing(0, static.frame_length, "constant", static.frame_length, static.hop, n_frames)
+    return Framing(static.pad_left, static.pad_right, static.mode, static.frame_length, static.hop, None)
+
+
+def _geometry_checks(spec: MelSpec, n) -> list:
+    """Run-time assertions on a dynamic clip length ``n``: the graph twin of :func:`framing`'s errors."""
+    checks = [tf.debugging.assert_positive(n, message="y is empty; a clip needs at least one sample")]
+    if spec.center and spec.pad_mode == "reflect":
+        pad = spec.n_fft // 2
+        checks.append(
+            tf.debugging.assert_greater(
+                n,
+                pad,
+                message=f"clip too short for reflect padding of {pad} samples (n_fft={spec.n_fft}); "
+                "it needs more than n_fft // 2 samples",
+            )
+        )
+    elif not spec.center and not spec.pad_end:
+        length = framing(spec, 1 << 20).frame_length
+        checks.append(
+            tf.debugging.assert_greater_equal(
+                n,
+                length,
+                message=f"clip shorter than one frame ({length} samples) with center=False and pad_end=False",
+            )
+        )
+    return checks
