@@ -1,39 +1,15 @@
-"""Shared test signals: real arrays, made here, seeded."""
+"""Shared fixtures; the test signals live in ``tests/signals.py``."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-SR = 16000
-
-
-def make_signal(kind: str, seconds: float = 2.0, sr: int = SR, seed: int = 0) -> np.ndarray:
-    """A float32 test clip: "noise", "chirp", "hum" (machine-like hum with clicks) or "silence" (1e-4 noise)."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * sr)) / sr
-    if kind == "noise":
-        y = 0.1 * rng.standard_normal(t.size)
-    elif kind == "chirp":
-        y = 0.5 * np.sin(2 * np.pi * (50 * t + (sr / 2 - 100) / (2 * seconds) * t**2))
-    elif kind == "hum":
-        y = sum(0.3 / k * np.sin(2 * np.pi * 50 * k * t + k) for k in range(1, 8))
-        y = y * (1 + 0.2 * np.sin(2 * np.pi * 3 * t)) + 0.02 * rng.standard_normal(t.size)
-        clicks = rng.choice(t.size - 64, size=int(4 * seconds), replace=False)
-        for c in clicks:
-            y[c : c + 64] += 0.5 * np.exp(-np.arange(64) / 8) * rng.standard_normal(64)
-    elif kind == "silence":
-        y = 1e-4 * rng.standard_normal(t.size)
-    else:
-        raise ValueError(kind)
-    return y.astype(np.float32)
-
-
-SIGNALS = ("noise", "chirp", "hum", "silence")
+from signals import SIGNALS, make_signal
 
 
 @pytest.fixture(params=SIGNALS)
-def signal(request) -> np.ndarray:
+def signal(request):
+    """Each shared test signal in turn (float32, 2 s at 16 kHz)."""
     return make_signal(request.param)
 
 
@@ -72,7 +48,9 @@ def chromium_images(tmp_path):
             " const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;"
             " document.body.setAttribute('data-images', ok + '/' + imgs.length); });</script>"
         )
-        page.write_text(html_path.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
+        page.write_text(
+            html_path.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8"
+        )
         proc = subprocess.run(
             [exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", page.as_uri()],
             capture_output=True,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from asdkit.cli import app
 from asdkit.diff import diff
 from asdkit.report import PNG_MAGIC, check_html
-from conftest import make_signal
+from signals import make_signal
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ from asdkit.data.synth import machine_clip
 from asdkit.diff import attribute, compare, diff, ladder, players, shapley
 from asdkit.diff.gap import Gap
 from asdkit.features import FIELD_GROUPS, MelSpec, get_preset
-from conftest import make_signal
+from signals import make_signal
 
 FILTERBANK_GROUPS = ("mel_scale", "frequency_range", "filter_norm", "triangle_domain", "n_mels")
 

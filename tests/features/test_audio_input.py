@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from asdkit.features import MelSpec, melspectrogram
-from conftest import make_signal
+from signals import make_signal
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from asdkit.cli import app
 from asdkit.features import melspectrogram
-from conftest import make_signal
+from signals import make_signal
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from asdkit.features import MelSpec, get_preset, melspectrogram
-from conftest import make_signal
+from signals import make_signal
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")

@@ -14,7 +14,7 @@ import pytest
 
 from asdkit.features import MelSpec, get_preset, melspectrogram
 from asdkit.features.backends.librosa import reflect_tail_frames
-from conftest import SIGNALS, make_signal
+from signals import SIGNALS, make_signal
 
 BACKENDS = ("numpy", "tensorflow", "torch")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from asdkit.features import melspectrogram, resolve_spec
-from conftest import make_signal
+from signals import make_signal
 
 tf = pytest.importorskip("tensorflow")
 from asdkit.features.backends.tensorflow import logmel  # noqa: E402

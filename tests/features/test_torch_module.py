@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from asdkit.features import MelSpec, get_preset, melspectrogram
-from conftest import SIGNALS, make_signal
+from signals import SIGNALS, make_signal
 
 torch = pytest.importorskip("torch")
 from asdkit.features.torch import LogMel  # noqa: E402

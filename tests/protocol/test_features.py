@@ -18,7 +18,7 @@ import soundfile as sf
 from asdkit.experiment.features import check_length, file_logmels, file_vectors
 from asdkit.features import get_preset
 from asdkit.features.stacking import stack_frames
-from conftest import make_signal
+from signals import make_signal
 
 librosa = pytest.importorskip("librosa")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # audioread, imported by librosa.load
