@@ -43,7 +43,7 @@ class Group:
     inert: bool = False
 
     def describe(self) -> str:
-        return ", ".join(f"{k.split('.', 1)[-1]}: {self.ref[k]!r} -> {self.mine[k]!r}" for k in self.fields)
+        return ", ".join(f"{k.split('.', 1)[-1]} {self.ref[k]!r}→{self.mine[k]!r}" for k in self.fields)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

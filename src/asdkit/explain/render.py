@@ -51,7 +51,12 @@ def step_rows(exp: Explanation) -> list[list[Any]]:
     return rows
 
 
-STEP_HEADERS = ["step", "changed", "AUC", "ΔAUC", "pAUC", "ΔpAUC", "noise (AUC)", "models trained/reused"]
+STEP_HEADERS = ["step", "changed", "AUC", "ΔAUC", "pAUC", "ΔpAUC", "noise (AUC)", "models new/reused"]
+
+
+def _columns(exp: Explanation) -> list[int]:
+    """Indices of the step table's columns worth showing (the noise column needs --repeats)."""
+    return [i for i, h in enumerate(STEP_HEADERS) if h != "noise (AUC)" or exp.repeats > 1]
 
 
 def print_explanation(exp: Explanation, console=None) -> None:
@@ -60,10 +65,12 @@ def print_explanation(exp: Explanation, console=None) -> None:
 
     console = console or Console()
     table = Table(title=f"explain {exp.ref} -> {exp.mine}: mean AUC/pAUC over machine types")
-    for h in STEP_HEADERS:
+    keep = _columns(exp)
+    for i in keep:
+        h = STEP_HEADERS[i]
         table.add_column(h, overflow="fold", ratio=3 if h == "changed" else None)
     for row in step_rows(exp):
-        table.add_row(*[str(c) for c in row])
+        table.add_row(*[str(row[i]) for i in keep])
     console.print(table)
     console.print(
         f"total: ΔAUC {_fmt(exp.total['auc'], True)}, ΔpAUC {_fmt(exp.total['pauc'], True)} "
@@ -170,7 +177,8 @@ def explanation_report(exp: Explanation, report: Report | None = None) -> Report
             else " Each step ran one seed: changes of a few hundredths may be reseeding noise (use --repeats)."
         )
     )
-    report.table(STEP_HEADERS, step_rows(exp))
+    keep = _columns(exp)
+    report.table([STEP_HEADERS[i] for i in keep], [[row[i] for i in keep] for row in step_rows(exp)])
     if exp.shapley:
         report.heading("Order-free (Shapley) split")
         report.table(
