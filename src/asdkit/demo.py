@@ -88,23 +88,12 @@ def run_demo(
     else:
         console.print(f"[bold]1/3[/bold] reusing the generated data in {data}")
 
-    report = Report(
-        "asdkit demo: why the seed's TensorFlow pipeline scores differently from the DCASE 2020 baseline"
-    )
-    report.paragraph(
-        "Data: a generated DCASE 2020 Task 2 tree ("
-        + _describe(size)
-        + "). Reference: the DCASE 2020 baseline "
-        "(`dcase2020`). Mine: the same baseline fed by the seed notebook's tf.signal log-mel (`seed-tf`). "
-        f"Both trained with {', '.join(size.overrides())} (the demo has far less data than the real set) and "
-        f"{size.repeats} seed(s) per step."
-    )
-
     console.print(f"[bold]2/3[/bold] asdkit diff {REF} tf.signal")
-    _diff_section(report, console)
+    features = _feature_diff(console)
 
     console.print(
-        f"[bold]3/3[/bold] asdkit explain {REF} {MINE} ({size.epochs} epochs, {size.repeats} seed(s) per step)"
+        f"[bold]3/3[/bold] asdkit explain {REF} {MINE} --set {' --set '.join(size.overrides())}"
+        f" --repeats {size.repeats}"
     )
     result = explain(
         REF,
@@ -117,9 +106,53 @@ def run_demo(
         announce=lambda line: console.print(line),
     )
     print_explanation(result, console)
+    answer = summary(features[0], result)
+    console.print(f"[bold]In short:[/bold] {answer}")
+
+    from .diff.run import build_report
+
+    report = Report(
+        "asdkit demo: why the seed's TensorFlow pipeline scores differently from the DCASE 2020 baseline"
+    )
+    report.paragraph(
+        "Data: a generated DCASE 2020 Task 2 tree ("
+        + _describe(size)
+        + "). Reference: the DCASE 2020 baseline "
+        "(`dcase2020`). Mine: the same baseline fed by the seed notebook's tf.signal log-mel (`seed-tf`). "
+        f"Both trained with {', '.join(size.overrides())} (the demo has far less data than the real set) and "
+        f"{size.repeats} seed(s) per step."
+    )
+    report.heading("In short")
+    report.paragraph(answer)
+    report.heading(f"How the features differ, and why: asdkit diff {REF} tf.signal")
+    report.paragraph(
+        "On a generated 10 s pump clip. The ladder moves one group of settings at a time from the baseline's "
+        "frontend to the seed's tf.signal code; the Shapley shares are the order-free split of the gap."
+    )
+    report.extend(build_report(*features, names=(REF, "tf.signal")), level_shift=1)
     report.heading(f"What it costs in AUC: asdkit explain {REF} {MINE}")
     report.extend(explanation_report(result, Report("explain")), level_shift=1)
     return report.write(out)
+
+
+def summary(features, result) -> str:
+    """Two sentences: which settings make the features differ (Shapley, dB) and which steps move the AUC."""
+    att = features.attribution
+    top = sorted(att.values_db.items(), key=lambda kv: -abs(kv[1]))[:3]
+    shares = ", ".join(f"{g} {100 * att.shares[g]:.0f} %" for g, _ in top)
+    steps = sorted(
+        (s for s in result.steps[1:] if s.change.get("auc") is not None), key=lambda s: -abs(s.change["auc"])
+    )
+    costs = ", ".join(
+        f"{s.name} {s.change['auc']:+.3f}" + (" (within noise)" if s.within_noise.get("auc") else "")
+        for s in steps[:3]
+    )
+    total = result.total["auc"]
+    return (
+        f"The seed's tf.signal log-mel is {att.total_db:.1f} dB (mean) away from the baseline's; the largest "
+        f"order-free shares of that gap are {shares}. Trained and scored as the baseline, it changes the mean AUC "
+        f"by {total:+.3f} (pAUC {result.total['pauc']:+.3f}); the steps that move it most are {costs}."
+    )
 
 
 def _describe(size: DemoSize) -> str:
@@ -129,13 +162,12 @@ def _describe(size: DemoSize) -> str:
     )
 
 
-def _diff_section(report, console) -> None:
-    """``asdkit diff dcase2020 tf.signal`` on a generated 10 s clip (the length of the seed's clip)."""
+def _feature_diff(console):
+    """``asdkit diff dcase2020 tf.signal`` on a generated 10 s clip (the seed's clip length): (result, gap)."""
     from rich.table import Table
 
     from .data.synth import machine_clip
     from .diff import diff
-    from .diff.run import build_report
 
     y = machine_clip("pump", "00", duration=10.0)
     result, gap = diff(REF, "tf.signal", y)
@@ -146,9 +178,4 @@ def _diff_section(report, console) -> None:
     for group, value in sorted(att.values_db.items(), key=lambda kv: -abs(kv[1])):
         table.add_row(group, f"{value:+.3f}", f"{100 * att.shares[group]:+.1f} %")
     console.print(table)
-    report.heading(f"How the features differ, and why: asdkit diff {REF} tf.signal")
-    report.paragraph(
-        "On a generated 10 s pump clip. The ladder moves one group of settings at a time from the baseline's "
-        "frontend to the seed's tf.signal code; the Shapley shares are the order-free split of the gap."
-    )
-    report.extend(build_report(result, gap, names=(REF, "tf.signal")), level_shift=1)
+    return result, gap

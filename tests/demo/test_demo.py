@@ -18,6 +18,7 @@ def test_demo_answers_the_seed_question_and_its_report_renders(tmp_path, chromiu
     html = path.read_text()
     # the three parts: how the features differ, why (the differ's ladder), what it costs (explain's ladder)
     assert "asdkit diff dcase2020 tf.signal" in html and "asdkit explain dcase2020 seed-tf" in html
+    assert "In short" in html and "filter_norm" in html.split("In short", 1)[1].split("<h2>", 1)[0]
     for group in ("framing", "mel_scale", "frequency_range", "filter_norm", "triangle_domain"):
         assert group in html
     assert (tmp_path / "demo" / "explain" / "explain.json").exists()

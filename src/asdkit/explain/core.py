@@ -257,5 +257,6 @@ def shapley_values(
 
     split = {m: shapley(len(groups), value(m)) for m in METRICS}
     return {
-        g.name: {m: (None if math.isnan(split[m][i]) else split[m][i]) for m in METRICS} for i, g in enumerate(groups)
+        g.name: {m: (None if math.isnan(split[m][i]) else split[m][i]) for m in METRICS}
+        for i, g in enumerate(groups)
     }

@@ -39,7 +39,9 @@ def step_rows(exp: Explanation) -> list[list[Any]]:
         rows.append(
             [
                 f"{s.index} {s.name}",
-                "the reference" if s.group is None else s.group.describe() + (" (inert)" if s.group.inert else ""),
+                "the reference"
+                if s.group is None
+                else s.group.describe() + (" (inert)" if s.group.inert else ""),
                 _fmt(s.outcome.value["auc"]) + _spread(s, "auc"),
                 _fmt(s.change.get("auc"), signed=True) if s.index else "",
                 _fmt(s.outcome.value["pauc"]) + _spread(s, "pauc"),
@@ -145,7 +147,9 @@ def heatmap_figure(exp: Explanation, metric: str = "auc"):
     for r in range(grid.shape[0]):
         for c in range(grid.shape[1]):
             if np.isfinite(grid[r, c]):
-                bright = (grid[r, c] - low) > 0.6 * (high - low)  # viridis is yellow at the top: dark text there
+                bright = (grid[r, c] - low) > 0.6 * (
+                    high - low
+                )  # viridis is yellow at the top: dark text there
                 color = "k" if bright else "w"
                 ax.text(c, r, f"{grid[r, c]:.3f}", ha="center", va="center", fontsize=7, color=color)
     fig.colorbar(im, ax=ax, label=metric.upper())

@@ -26,8 +26,8 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; line-height: 1.45; }
 h1 { border-bottom: 2px solid #444; padding-bottom: .2em; }
 table { border-collapse: collapse; margin: .8em 0; font-size: .92em; }
-th, td { border: 1px solid #bbb; padding: .25em .6em; text-align: right; }
-th { background: #eee; } td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid #bbb; padding: .25em .6em; text-align: left; }
+th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1em 0; } figcaption { color: #555; font-size: .9em; }
 img { max-width: 100%; } pre { background: #f6f6f6; padding: .6em; overflow-x: auto; }
 """.strip()
@@ -39,6 +39,17 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
     return str(value)
+
+
+_NUMBER = re.compile(r"[+-]?[0-9.]+(e[+-]?[0-9]+)?( ?%)?")
+
+
+def _td(value: Any) -> str:
+    """A table cell; numbers (and numeric strings such as "+0.0125" or "97.2 %") align right."""
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    numeric = numeric or (isinstance(value, str) and _NUMBER.fullmatch(value) is not None)
+    text = html.escape(_cell(value))
+    return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
 
 
 def png_bytes(figure) -> bytes:
@@ -121,10 +132,7 @@ class Report:
             elif kind == "table":
                 headers, rows = value
                 head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-                body = "".join(
-                    "<tr>" + "".join(f"<td>{html.escape(_cell(c))}</td>" for c in row) + "</tr>"
-                    for row in rows
-                )
+                body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in rows)
                 parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
             elif kind == "figure":
                 name, caption = value
