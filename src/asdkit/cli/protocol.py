@@ -52,6 +52,12 @@ def print_results(data: dict[str, Any], *, title: str) -> None:
             _f(r["diff_pauc"], True),
         )
     console.print(table)
+    root = ((data.get("experiment") or {}).get("dataset") or {}).get("root")
+    if root and (Path(root) / "manifest.csv").is_file():
+        console.print(
+            "[yellow]note:[/] the data is asdkit's generated data (its root holds the generator's manifest.csv); "
+            "the published columns are the real recordings' and only show the layout"
+        )
     for r in rows:
         if r["message"]:
             console.print(f"[yellow]note:[/] {r['message']}")
