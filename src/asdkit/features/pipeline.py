@@ -1,7 +1,8 @@
 """The log-mel pipeline, written once. A backend supplies only its array operations (``Ops``).
 
 Precision: in exact mode the frames, window and FFT are float64 (as librosa computes them even for float32
-audio), the spectrum is cast once to the spec's dtype, and the mel product runs in that dtype. Fast mode
+audio), the FFT's output is rounded once to the spec's precision (complex64 for float32, as librosa's STFT
+stores it), and the magnitude and the mel product run in that dtype. Fast mode
 keeps everything in float32: quicker, but bins far below the clip's peak lose relative precision.
 """
 
@@ -35,7 +36,10 @@ class Ops(Protocol):
     def concat(self, parts: list) -> Any: ...
 
     #: Clips per block when only the output is wanted (None: the whole batch at once). NumPy keeps its float64
-    #: temporaries cache-sized this way; graph frameworks prefer one large batch.
+    #: temporaries cache-sized this way; graph frameworks prefer one large batch. A backend may also define
+    #: ``map_blocks(fn, starts, spec) -> list`` to run the blocks (e.g. on a thread pool); the default is a loop.
+    #: And it may define ``compiled(y, spec, *, n_samples, fast)``: the whole (stage-less) call, compiled, or
+    #: None to decline (then the operations run one by one).
     block_clips: int | None
 
 
@@ -58,22 +62,38 @@ def run(
     ``frames`` and ``windowed`` ``[batch, frame_length or n_fft, frames]``, ``spectrum``
     ``[batch, n_fft // 2 + 1, frames]``, ``mel`` and ``log`` ``[batch, n_mels, frames]``.
     """
-    block = getattr(ops, "block_clips", None)
-    if not stages and block and len(y) > block:
-        parts = [
-            run(ops, y[i : i + block], spec, n_samples=n_samples, fast=fast, geometry=geometry)
-            for i in range(0, len(y), block)
-        ]
-        return ops.concat(parts)
+    compiled = getattr(ops, "compiled", None)  # a backend may run the whole call compiled (it may decline)
+    if compiled is not None and not stages and geometry is None:
+        out = compiled(y, spec, n_samples=n_samples, fast=fast)
+        if out is not None:
+            return out
     work = "float32" if fast else "float64"
     g = framing(spec, n_samples) if geometry is None else geometry
+    # The constants are built once per call and shared by the blocks.
+    window = ops.constant(filters.window(spec), work)
+    basis = ops.constant(np.ascontiguousarray(filters.mel_filterbank(spec).T), spec.dtype)  # [bins, n_mels]
+    block = getattr(ops, "block_clips", None)
+    if stages or not block or len(y) <= block:
+        return _run_block(ops, y, spec, g, work, window, basis, stages=stages)
+
+    def one(start: int):
+        return _run_block(ops, y[start : start + block], spec, g, work, window, basis, stages=False)
+
+    starts = range(0, len(y), block)
+    map_blocks = getattr(ops, "map_blocks", None)
+    return ops.concat(map_blocks(one, starts, spec) if map_blocks else [one(i) for i in starts])
+
+
+def _run_block(
+    ops: Ops, y: Any, spec: MelSpec, g: Framing, work: str, window: Any, basis: Any, *, stages: bool
+):
+    """:func:`run` on one block of clips; ``window`` and ``basis`` are already constants of ``ops``."""
     x = ops.asarray(y, work)
     if g.pad_left or g.pad_right:
         x = ops.pad(x, g.pad_left, g.pad_right, g.mode)
     frames = ops.frame(x, g.frame_length, g.hop, g.n_frames)  # [batch, frames, frame_length]
-    windowed = frames * ops.constant(filters.window(spec), work)
+    windowed = frames * window
     spectrum = ops.magnitude(ops.rfft(windowed, spec.n_fft), spec.power, spec.dtype)  # [batch, frames, bins]
-    basis = ops.constant(np.ascontiguousarray(filters.mel_filterbank(spec).T), spec.dtype)
     mel = ops.mel(spectrum, basis)  # [batch, frames, n_mels]
     out = apply_log(ops, mel, spec)
     if not stages:

@@ -3,11 +3,18 @@
 ``OPS`` serves :func:`asdkit.features.melspectrogram` (NumPy in, ``tf.Tensor`` out). :func:`logmel` is the
 graph-safe entry point for TensorFlow code: it takes a ``tf.Tensor`` (static or dynamic length) and never
 converts it to NumPy.
+
+Speed: ``OPS`` runs a batch whose shape it has seen before XLA-compiled (``tf.function(jit_compile=True)``):
+XLA fuses the cast, padding, framing and window into one pass and the magnitude into another, about 1.5x
+quicker than the operations run eagerly one by one. A compile costs ~0.15 s per new batch shape, so a shape
+seen once (a single clip, a one-off batch) runs eagerly. The compiled numbers equal the eager ones to float32
+rounding (float64 frames, window and FFT in both).
 """
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 import tensorflow as tf
@@ -48,13 +55,17 @@ class TensorflowOps:
         return tf.signal.rfft(x, fft_length=[n])
 
     def magnitude(self, spectrum, power, dtype):
-        if power == 2.0:
-            # re^2 + im^2 in the FFT's precision, rounded once to the spec's dtype; quicker than |X| squared.
-            out = tf.square(tf.math.real(spectrum)) + tf.square(tf.math.imag(spectrum))
-            return out if out.dtype == dtype else tf.cast(out, dtype)
-        mag = tf.abs(spectrum)
-        mag = mag if power == 1.0 else tf.pow(mag, tf.constant(power, mag.dtype))
-        return mag if mag.dtype == dtype else tf.cast(mag, dtype)
+        if dtype == "float32" and spectrum.dtype == tf.complex128:
+            # Round the float64 FFT to complex64 first (as librosa's STFT stores it; 1e-7 relative per bin), then
+            # square in float32: half the memory traffic of squaring in float64, about 2.5x quicker.
+            spectrum = tf.cast(spectrum, tf.complex64)
+        # re^2 + im^2, rounded once to the spec's dtype; quicker than |X| squared (tf.abs of a complex is slow).
+        out = tf.square(tf.math.real(spectrum)) + tf.square(tf.math.imag(spectrum))
+        if power == 1.0:
+            out = tf.sqrt(out)
+        elif power != 2.0:
+            out = tf.pow(out, tf.constant(power / 2.0, out.dtype))
+        return out if out.dtype == dtype else tf.cast(out, dtype)
 
     def mel(self, spectrum, basis):
         return tf.linalg.matmul(spectrum, basis)
@@ -78,7 +89,55 @@ class TensorflowOps:
         return tf.concat(parts, axis=0)
 
 
-OPS = TensorflowOps()
+GRAPH_OPS = TensorflowOps()  # op by op: inside the caller's graph (logmel) or in a compiled function
+
+_COMPILED_MAX = 8  # compiled functions kept (least recently used dropped)
+
+
+class CompilingTensorflowOps(TensorflowOps):
+    """:class:`TensorflowOps` that run a batch shape seen before as one XLA-compiled function."""
+
+    def __init__(self):
+        self._seen: OrderedDict = OrderedDict()  # keys seen once (bounded), then compiled
+        self._compiled: OrderedDict = OrderedDict()  # key -> tf.function, or None if XLA failed on it
+
+    def compiled(self, y, spec: MelSpec, *, n_samples: int, fast: bool):
+        shape = tuple(np.shape(y))
+        if len(shape) != 2 or shape[0] < 2 or not tf.executing_eagerly():
+            return None
+        key = (spec, bool(fast), shape, np.asarray(y).dtype.str)
+        if key not in self._compiled:
+            if key not in self._seen:
+                _remember(self._seen, key, True)
+                return None
+            _remember(
+                self._compiled,
+                key,
+                tf.function(
+                    lambda batch: pipeline.run(GRAPH_OPS, batch, spec, n_samples=n_samples, fast=fast),
+                    jit_compile=True,
+                    reduce_retracing=False,
+                ),
+            )
+        fn = self._compiled[key]
+        self._compiled.move_to_end(key)
+        if fn is None:
+            return None
+        try:
+            return fn(tf.convert_to_tensor(y))
+        except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError, tf.errors.InternalError):
+            self._compiled[key] = None  # XLA cannot compile this one here: op by op from now on
+            return None
+
+
+def _remember(cache: OrderedDict, key, value) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _COMPILED_MAX:
+        cache.popitem(last=False)
+
+
+OPS = CompilingTensorflowOps()
 
 
 def logmel(y, spec: MelSpec | str | dict = "librosa", *, fast: bool = False, stages: bool = False):
@@ -135,7 +194,9 @@ def logmel(y, spec: MelSpec | str | dict = "librosa", *, fast: bool = False, sta
         geometry = _dynamic_framing(spec, tf.shape(batch)[-1])
         with tf.control_dependencies(_geometry_checks(spec, tf.shape(batch)[-1])):
             batch = tf.identity(batch)
-    out = pipeline.run(OPS, batch, spec, n_samples=n_static, stages=stages, fast=fast, geometry=geometry)
+    out = pipeline.run(
+        GRAPH_OPS, batch, spec, n_samples=n_static, stages=stages, fast=fast, geometry=geometry
+    )
     if rank == 1:
         return {k: v[0] for k, v in out.items()} if stages else out[0]
     return out
