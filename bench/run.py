@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -19,6 +20,9 @@ from asdkit.cli.bench import DEFAULT_OUT, run_and_report
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault(
+        "TF_CPP_MIN_LOG_LEVEL", "3"
+    )  # as the asdkit command: TF's C++ notes drown the tables
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file for the results")
     parser.add_argument("--clips", type=int, default=100, help="clips in the batch")

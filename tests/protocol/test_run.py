@@ -202,7 +202,8 @@ def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, 
     cli = CliRunner().invoke(app, ["results", str(out)])
     assert cli.exit_code == 0, cli.output
     assert "pump" in cli.output and f"{a.result('pump', '00').auc:.4f}" in cli.output
-    assert "generated data" in " ".join(cli.output.split())  # published columns flagged as the real recordings'
+    # generated data: the published columns are flagged as the real recordings'
+    assert "generated data" in " ".join(cli.output.split())
     cli = CliRunner().invoke(app, ["run", "dcase2020", "--data", str(dcase_root), "--out", str(tmp_path / "e"),
                                    "--cache", str(out / "cache"), "-q", "--no-report", *sum([["--set", s] for s in FAST], [])])  # fmt: skip
     assert cli.exit_code == 0, cli.output
