@@ -92,3 +92,13 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
         atomic_write_bytes(path, "not bytes")  # the write fails half way: the old file stays
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # and no temporary file is left
+
+
+def test_atomic_writes_are_readable_like_ordinary_files(tmp_path):
+    import os
+    import stat
+
+    from asdkit.evaluate.atomic import _UMASK, atomic_write_text
+
+    path = atomic_write_text(tmp_path / "report.md", "x")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_UMASK  # not mkstemp's private 0600
