@@ -26,14 +26,17 @@ def test_per_clip_vectors_equal_numpy(dcase_tree, spec, frames):
         assert path.numpy().decode() == str(clip.path) and int(label) == clip.label
         ref = _reference(clip.path, spec, frames)
         assert vectors.shape == ref.shape
-        np.testing.assert_allclose(vectors.numpy(), ref, rtol=0, atol=1e-5)
+        # the frontends' criterion: power values ("librosa") to 1e-5 relative; log values ("dcase2020") to 1e-4 dB,
+        # ten times inside the issue's 1e-3 dB (TF and numpy sum in different orders: up to ~1e-5 dB seen)
+        tolerance = {"rtol": 1e-5, "atol": 1e-12} if spec == "librosa" else {"rtol": 0, "atol": 1e-4}
+        np.testing.assert_allclose(vectors.numpy(), ref, **tolerance)
 
 
 def test_mimii_channel(mimii_tree):
     clips = scan(mimii_tree).select(snr=6, machine_id="04")[:2]
     out = list(tf_dataset(clips, "mimii", per_clip=True, channel=5))
     for (vectors, _, _), clip in zip(out, clips, strict=True):
-        np.testing.assert_allclose(vectors.numpy(), _reference(clip.path, "mimii", 5, channel=5), atol=1e-5)
+        np.testing.assert_allclose(vectors.numpy(), _reference(clip.path, "mimii", 5, channel=5), atol=1e-4)
 
 
 def test_pooled_batches_hold_every_vector_once(dcase_tree):
@@ -41,14 +44,14 @@ def test_pooled_batches_hold_every_vector_once(dcase_tree):
     ref = np.concatenate([_reference(c.path, "dcase2020", 5) for c in clips])  # 8 clips x 28 vectors
     batches = [b.numpy() for b in tf_dataset(clips, "dcase2020", batch_size=50)]
     assert [len(b) for b in batches] == [50, 50, 50, 50, 24]
-    np.testing.assert_allclose(np.concatenate(batches), ref, atol=1e-5)
+    np.testing.assert_allclose(np.concatenate(batches), ref, atol=1e-4)
 
     shuffled = np.concatenate(
         [x.numpy() for x, _ in tf_dataset(clips, batch_size=64, shuffle=True, autoencoder=True)]
     )
     assert shuffled.shape == ref.shape and not np.allclose(shuffled, ref)
     order = np.lexsort(shuffled.T[::-1])
-    np.testing.assert_allclose(shuffled[order], ref[np.lexsort(ref.T[::-1])], atol=1e-5)
+    np.testing.assert_allclose(shuffled[order], ref[np.lexsort(ref.T[::-1])], atol=1e-4)
     pairs = next(iter(tf_dataset(clips, batch_size=8, autoencoder=True)))
     np.testing.assert_array_equal(pairs[0].numpy(), pairs[1].numpy())
 
