@@ -11,7 +11,7 @@ import torch
 
 from . import filters
 from .audio import INT16_SCALE
-from .backends.torch import TorchOps, torch_dtype
+from .backends.torch import TorchOps, banded, torch_dtype
 from .pipeline import run
 from .presets import resolve_spec
 from .spec import MelSpec
@@ -31,7 +31,8 @@ class _BufferOps(TorchOps):
         buffer = self._window if np.ndim(x) == 1 else self._basis
         if tuple(buffer.shape) != np.shape(x):
             raise RuntimeError(f"no buffer of shape {np.shape(x)} in LogMel (window/basis mismatch)")
-        return buffer.to(torch_dtype(dtype))
+        buffer = buffer.to(torch_dtype(dtype))
+        return banded(buffer) if buffer.ndim == 2 and buffer.dtype == torch.float32 else buffer  # as TorchOps
 
 
 class LogMel(torch.nn.Module):

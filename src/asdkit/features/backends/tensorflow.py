@@ -4,11 +4,18 @@
 graph-safe entry point for TensorFlow code: it takes a ``tf.Tensor`` (static or dynamic length) and never
 converts it to NumPy.
 
-Speed: ``OPS`` runs a batch whose shape it has seen before XLA-compiled (``tf.function(jit_compile=True)``):
-XLA fuses the cast, padding, framing and window into one pass and the magnitude into another, about 1.5x
-quicker than the operations run eagerly one by one. A compile costs ~0.15 s per new batch shape, so a shape
-seen once (a single clip, a one-off batch) runs eagerly. The compiled numbers equal the eager ones to float32
-rounding (float64 frames, window and FFT in both).
+Speed: ``OPS`` runs a batch whose shape it has seen before as a graph of XLA-compiled blocks of
+``BLOCK_CLIPS`` clips (``tf.function(jit_compile=True)`` on each block, the blocks independent ops of one
+plain ``tf.function``, so TF's inter-op threads run them side by side). XLA fuses the cast, padding, framing and
+window into one pass and the magnitude into another; small blocks keep the float64 frames and spectra (2.5-5 MB
+per clip, hundreds of MB for a whole batch) near cache size and keep every core busy. Measured on 2 cores, 100
+clips of 10 s, "dcase2020": ~100 ms, against ~150 ms for the whole batch compiled as one function and ~300 ms
+for the operations run eagerly one by one. A compile costs ~0.15 s per new block shape and tracing the graph a
+little per new batch shape, so a shape seen once (a single clip, a one-off batch) runs eagerly. The compiled
+numbers equal the eager ones to float32 rounding (float64 frames, window and FFT in both).
+
+The float32 mel product is banded (as in the NumPy backend): each group of bands is multiplied only with the
+bins it covers, skipping the basis' zeros.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from ..audio import INT16_SCALE
 from ..framing import Framing, framing
 from ..presets import resolve_spec
 from ..spec import MelSpec
+from .numpy import _BandedBasis
 
 _LN10 = math.log(10.0)
 
@@ -40,7 +48,11 @@ class TensorflowOps:
 
     def constant(self, x, dtype):
         # A few kB (window) to 1 MB (basis): cheaper to rebuild than to cache, and inside a graph it is embedded.
-        return tf.constant(np.asarray(x, dtype=dtype))
+        x = np.asarray(x, dtype=dtype)
+        if x.ndim == 2 and x.dtype == np.float32:
+            # The float32 mel basis [bins, n_mels]: one (bins of the group, bands) block per group of bands.
+            return [(lo, hi, tf.constant(x[lo:hi, m0:m1])) for m0, m1, lo, hi in _BandedBasis(x).groups]
+        return tf.constant(x)
 
     def pad(self, x, left, right, mode):
         return tf.pad(x, [[0, 0], [left, right]], mode="REFLECT" if mode == "reflect" else "CONSTANT")
@@ -68,6 +80,11 @@ class TensorflowOps:
         return out if out.dtype == dtype else tf.cast(out, dtype)
 
     def mel(self, spectrum, basis):
+        if isinstance(basis, list):
+            # Banded (see constant): zeros add nothing, only the summation order changes.
+            # A group that covers no bin (hi == lo) gets a product over zero bins: zeros of the right shape.
+            parts = [tf.linalg.matmul(spectrum[..., lo:hi], block) for lo, hi, block in basis]
+            return tf.concat(parts, axis=-1)
         return tf.linalg.matmul(spectrum, basis)
 
     def swap(self, x):
@@ -92,14 +109,16 @@ class TensorflowOps:
 GRAPH_OPS = TensorflowOps()  # op by op: inside the caller's graph (logmel) or in a compiled function
 
 _COMPILED_MAX = 8  # compiled functions kept (least recently used dropped)
+BLOCK_CLIPS = 2  # clips per XLA-compiled block (see the module notes)
 
 
 class CompilingTensorflowOps(TensorflowOps):
-    """:class:`TensorflowOps` that run a batch shape seen before as one XLA-compiled function."""
+    """:class:`TensorflowOps` that run a batch shape seen before as XLA-compiled blocks (see the module notes)."""
 
     def __init__(self):
         self._seen: OrderedDict = OrderedDict()  # keys seen once (bounded), then compiled
         self._compiled: OrderedDict = OrderedDict()  # key -> tf.function, or None if XLA failed on it
+        self._blocks: OrderedDict = OrderedDict()  # (spec, fast, n_samples, dtype) -> compiled block function
 
     def compiled(self, y, spec: MelSpec, *, n_samples: int, fast: bool):
         shape = tuple(np.shape(y))
@@ -110,24 +129,40 @@ class CompilingTensorflowOps(TensorflowOps):
             if key not in self._seen:
                 _remember(self._seen, key, True)
                 return None
-            _remember(
-                self._compiled,
-                key,
-                tf.function(
-                    lambda batch: pipeline.run(GRAPH_OPS, batch, spec, n_samples=n_samples, fast=fast),
-                    jit_compile=True,
-                    reduce_retracing=False,
-                ),
-            )
+            fn = self._blockwise(spec, n_samples=n_samples, fast=fast, dtype=key[-1])
+            _remember(self._compiled, key, fn)
         fn = self._compiled[key]
         self._compiled.move_to_end(key)
         if fn is None:
             return None
         try:
-            return fn(tf.convert_to_tensor(y))
+            return fn(tf.convert_to_tensor(np.asarray(y)))
         except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError, tf.errors.InternalError):
             self._compiled[key] = None  # XLA cannot compile this one here: op by op from now on
             return None
+
+    def _blockwise(self, spec: MelSpec, *, n_samples: int, fast: bool, dtype: str):
+        """A graph that runs a batch as independent XLA-compiled blocks of ``BLOCK_CLIPS`` clips.
+
+        The block function is shared by every batch shape of the same clips, so XLA compiles it once (and once
+        more for a shorter last block).
+        """
+        key = (spec, bool(fast), n_samples, dtype)
+        block_fn = self._blocks.get(key)
+        if block_fn is None:
+            block_fn = tf.function(
+                lambda block: pipeline.run(GRAPH_OPS, block, spec, n_samples=n_samples, fast=fast),
+                jit_compile=True,
+                reduce_retracing=False,
+            )
+        _remember(self._blocks, key, block_fn)
+
+        def blocks(batch):
+            # No data dependency between the blocks: the executor runs them on its inter-op threads in parallel.
+            parts = [block_fn(batch[i : i + BLOCK_CLIPS]) for i in range(0, batch.shape[0], BLOCK_CLIPS)]
+            return parts[0] if len(parts) == 1 else tf.concat(parts, axis=0)
+
+        return tf.function(blocks, reduce_retracing=False)
 
 
 def _remember(cache: OrderedDict, key, value) -> None:

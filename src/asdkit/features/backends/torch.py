@@ -10,17 +10,38 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .numpy import _BandedBasis, _cores, _pool
+
 
 def torch_dtype(name: str) -> torch.dtype:
     """``"float32"`` / ``"float64"`` to the torch dtype."""
     return {"float32": torch.float32, "float64": torch.float64}[name]
 
 
+def banded(basis: torch.Tensor) -> list:
+    """A float32 mel basis ``[bins, n_mels]`` as ``(lo, hi, basis[lo:hi, m0:m1])`` per group of bands.
+
+    :meth:`TorchOps.mel` multiplies each group only with the bins ``lo:hi`` it covers (as the NumPy backend's
+    ``_BandedBasis``): the dense product spends most of its time on zeros.
+    """
+    groups = _BandedBasis(basis.detach().cpu().numpy()).groups
+    return [(lo, hi, basis[lo:hi, m0:m1].contiguous()) for m0, m1, lo, hi in groups]
+
+
 class TorchOps:
     """Array operations of :class:`asdkit.features.pipeline.Ops` in PyTorch."""
 
-    # Blocks of a few clips keep the float64 frame and spectrum temporaries near cache size (as for NumPy).
-    block_clips = 4
+    # Blocks of two clips keep the float64 frame and spectrum temporaries near cache size and, run on a thread
+    # pool (one thread per core; torch releases the GIL inside its ops), keep every core busy: on 2 cores ~10%
+    # quicker than blocks of 4 run one after another with torch's own intra-op threads.
+    block_clips = 2
+
+    def map_blocks(self, fn, starts, spec):
+        """``[fn(start) for start in starts]`` on the NumPy backend's thread pool (one thread per core)."""
+        starts = list(starts)
+        if _cores() < 2 or len(starts) < 2:
+            return [fn(start) for start in starts]
+        return list(_pool().map(fn, starts))
 
     def asarray(self, y, dtype):
         if isinstance(y, torch.Tensor):
@@ -30,7 +51,8 @@ class TorchOps:
         return torch.from_numpy(arr if arr.flags.writeable else arr.copy())
 
     def constant(self, x, dtype):
-        return torch.tensor(np.asarray(x), dtype=torch_dtype(dtype))
+        x = torch.tensor(np.asarray(x), dtype=torch_dtype(dtype))
+        return banded(x) if x.ndim == 2 and x.dtype == torch.float32 else x
 
     def pad(self, x, left, right, mode):
         if mode == "reflect":
@@ -59,6 +81,9 @@ class TorchOps:
         return (mag if power == 1.0 else mag.pow(power)).to(target)
 
     def mel(self, spectrum, basis):
+        if isinstance(basis, list):
+            # Banded (see constant), as in the NumPy backend: zeros add nothing, only the summation order changes.
+            return torch.cat([torch.matmul(spectrum[..., lo:hi], block) for lo, hi, block in basis], dim=-1)
         return torch.matmul(spectrum, basis)
 
     def swap(self, x):
