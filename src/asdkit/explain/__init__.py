@@ -58,9 +58,8 @@ def explain(
     Writes ``explain.json``, ``report.html`` / ``report.md`` and the figures into ``out_dir``, and one run
     directory per distinct experiment under ``out_dir/runs`` with one shared cache in ``out_dir/cache``.
     """
-    import hashlib
-
     from ..experiment import Experiment, load_experiment, run_experiment
+    from ..experiment.config import stable_key
 
     def load(x) -> Experiment:
         exp = x if isinstance(x, Experiment) else load_experiment(x)
@@ -77,7 +76,7 @@ def explain(
     cache = out / "cache"
 
     def run(exp: Experiment):
-        digest = hashlib.sha256(config_id(exp).encode()).hexdigest()[:10]
+        digest = stable_key(config_id(exp))[:10]
         return run_experiment(
             exp,
             data_root=data_root,

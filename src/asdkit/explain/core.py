@@ -107,24 +107,25 @@ def summarize(results: list, counters: list[dict[str, int]], seeds: list[int]) -
             v = mean_defined(a[m] for a in averages.values())
             if v is not None:
                 values[m].append(v)
-    per_id = {}
-    for label, rows in per_seed_ids.items():
-        entry: dict[str, float | None] = {}
-        for m in METRICS:
-            vals = [getattr(r, m) for r in rows if getattr(r, m) is not None]
-            entry[m] = float(np.mean(vals)) if vals else None
-            entry[f"{m}_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
-        per_id[label] = entry
-    value: dict[str, float | None] = {}
-    for m in METRICS:
-        vals = values[m]
-        value[m] = float(np.mean(vals)) if vals else None
-        value[f"{m}_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
+    per_id = {
+        label: _mean_sd({m: [getattr(r, m) for r in rows if getattr(r, m) is not None] for m in METRICS})
+        for label, rows in per_seed_ids.items()
+    }
+    value = _mean_sd(values)
     total_counters: dict[str, int] = {}
     for c in counters:
         for k, v in c.items():
             total_counters[k] = total_counters.get(k, 0) + int(v)
     return Outcome(per_id, value, total_counters, list(seeds))
+
+
+def _mean_sd(samples: dict[str, list[float]]) -> dict[str, float | None]:
+    """Per metric: the mean over seeds and, with two seeds or more, their standard deviation (``<m>_sd``)."""
+    out: dict[str, float | None] = {}
+    for m, vals in samples.items():
+        out[m] = float(np.mean(vals)) if vals else None
+        out[f"{m}_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
+    return out
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
