@@ -5,16 +5,16 @@ PYTEST_ARGS ?=
 
 .PHONY: setup demo test test-all bench lint clean
 
-$(BIN)/asdkit: pyproject.toml constraints.txt
+$(BIN)/asdlens: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip >/dev/null
 	$(BIN)/python -m pip install -c constraints.txt -e ".[all]"
-	touch $(BIN)/asdkit
+	touch $(BIN)/asdlens
 
-setup: $(BIN)/asdkit
+setup: $(BIN)/asdlens
 
 demo: setup
-	$(BIN)/asdkit demo --quick --out demo-out
+	$(BIN)/asdlens demo --quick --out demo-out
 
 # Fast suite plus the slow tests marked for CI (-m "not slow or ci").
 test: setup

@@ -1,8 +1,8 @@
 """``make bench``: time the log-mel backends against librosa and the seed's tf.signal code, then the protocol.
 
 Usage: ``python bench/run.py [--out bench/results.json] [--clips 100] [--seconds 10] [--repeats 5]
-[--protocol-epochs 100 | --no-protocol]``. The frontend part is the same run as ``asdkit bench`` (see
-:mod:`asdkit.benchmark`); the protocol part adds the DCASE 2020 autoencoder's training throughput and the wall
+[--protocol-epochs 100 | --no-protocol]``. The frontend part is the same run as ``asdlens bench`` (see
+:mod:`asdlens.benchmark`); the protocol part adds the DCASE 2020 autoencoder's training throughput and the wall
 time of the ``dcase2020`` experiment on a generated set of 2 types x 4 IDs x 200 clips (about 15 minutes with
 the shipped 100 epochs on 2 cores).
 """
@@ -16,13 +16,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from asdkit.cli.bench import DEFAULT_OUT, run_and_report
+from asdlens.cli.bench import DEFAULT_OUT, run_and_report
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault(
         "TF_CPP_MIN_LOG_LEVEL", "3"
-    )  # as the asdkit command: TF's C++ notes drown the tables
+    )  # as the asdlens command: TF's C++ notes drown the tables
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file for the results")
     parser.add_argument("--clips", type=int, default=100, help="clips in the batch")
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--clips and --repeats must be >= 1 and --seconds > 0")
     run_and_report(clips=args.clips, seconds=args.seconds, repeats=args.repeats, out=args.out)
     if not args.no_protocol:
-        from asdkit.benchmark import protocol_benchmark
+        from asdlens.benchmark import protocol_benchmark
 
         print(
             f"protocol: dcase2020 on 2 types x 4 IDs x 200 generated clips, {args.protocol_epochs} epochs ..."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asdkit.data.synth import generate
+from asdlens.data.synth import generate
 
 #: The DCASE 2020 tree: 2 types x 2 IDs, 4 train + 2 normal + 3 anomalous test clips per ID, 1 s clips.
 DCASE = dict(types=["pump", "valve"], ids=["00", "02"], n_train=4, n_test_normal=2, n_test_anomaly=3)

@@ -1,4 +1,4 @@
-"""check_tree and ``asdkit data check``: a corpus of bad inputs, all reported in one run."""
+"""check_tree and ``asdlens data check``: a corpus of bad inputs, all reported in one run."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from asdkit.cli import app
-from asdkit.data.check import check_tree
+from asdlens.cli import app
+from asdlens.data.check import check_tree
 
 SR = 16000
 
@@ -108,9 +108,9 @@ def test_check_tree_without_clips(tmp_path):
 
 
 def test_module_entry_point(dcase_tree):
-    """``python -m asdkit data check`` as users run it."""
+    """``python -m asdlens data check`` as users run it."""
     done = subprocess.run(
-        [sys.executable, "-m", "asdkit", "data", "check", str(dcase_tree)], capture_output=True, text=True
+        [sys.executable, "-m", "asdlens", "data", "check", str(dcase_tree)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     assert "no problems found" in done.stdout

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from asdkit.data import groups, read_audio, scan
-from asdkit.data.synth import generate
-from asdkit.features import melspectrogram
+from asdlens.data import groups, read_audio, scan
+from asdlens.data.synth import generate
+from asdlens.features import melspectrogram
 
 
 def _mean_logmel(clips):

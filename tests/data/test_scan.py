@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asdkit.data import Clip, scan
-from asdkit.data.synth import generate
+from asdlens.data import Clip, scan
+from asdlens.data.synth import generate
 
 
 def test_scan_dcase2020_counts(dcase_tree, sizes):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asdkit.data import dcase2020_split, mimii_split, mimii_splits, scan, split_clips
+from asdlens.data import dcase2020_split, mimii_split, mimii_splits, scan, split_clips
 
 
 @pytest.fixture

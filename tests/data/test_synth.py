@@ -1,4 +1,4 @@
-"""The synthetic generator: layouts, determinism, SNR mixing, manifest, errors, the ``asdkit synth`` command."""
+"""The synthetic generator: layouts, determinism, SNR mixing, manifest, errors, the ``asdlens synth`` command."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from asdkit.cli import app
-from asdkit.data import read_audio, scan
-from asdkit.data.machines import reference_power, signature
-from asdkit.data.synth import TYPE_ANOMALIES, generate, machine_clip, read_manifest
+from asdlens.cli import app
+from asdlens.data import read_audio, scan
+from asdlens.data.machines import reference_power, signature
+from asdlens.data.synth import TYPE_ANOMALIES, generate, machine_clip, read_manifest
 
 SMALL = dict(types=["valve"], ids=["04"], n_train=2, n_test_normal=1, n_test_anomaly=2, duration=0.5)
 

@@ -8,9 +8,9 @@ import soundfile as sf
 
 tf = pytest.importorskip("tensorflow")
 
-from asdkit.data import read_audio, scan, tf_dataset  # noqa: E402
-from asdkit.features import melspectrogram  # noqa: E402
-from asdkit.features.stacking import stack_frames  # noqa: E402
+from asdlens.data import read_audio, scan, tf_dataset  # noqa: E402
+from asdlens.features import melspectrogram  # noqa: E402
+from asdlens.features.stacking import stack_frames  # noqa: E402
 
 
 def _reference(clip_path, spec, frames, channel=0):

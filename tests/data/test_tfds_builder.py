@@ -10,8 +10,8 @@ import soundfile as sf
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
-import asdkit.data.tfds as builders  # noqa: E402  (registers dcase2020_task2 and mimii)
-from asdkit.data import scan  # noqa: E402
+import asdlens.data.tfds as builders  # noqa: E402  (registers dcase2020_task2 and mimii)
+from asdlens.data import scan  # noqa: E402
 
 
 def _load(name, root, data_dir, split):
@@ -79,8 +79,8 @@ def test_mimii_builder_splits_by_protocol(mimii_tree, tmp_path, config, protocol
     assert {r["audio"].shape for r in train + test} == {(16000, 8)} and train[0]["audio"].dtype == np.int16
     snr_dir = "-6_dB_fan" if "min6" in config else "6_dB_fan"
     assert {r["audio/file_name"].decode().split("/")[0] for r in train + test} == {snr_dir}
-    # The same clips as asdkit's own split with the builder's protocol and seed
-    from asdkit.data import mimii_split
+    # The same clips as asdlens's own split with the builder's protocol and seed
+    from asdlens.data import mimii_split
 
     clips = scan(mimii_tree).select(snr=-6 if "min6" in config else 6)
     expected = set()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asdkit.data import AudioError, inspect_wav, read_audio
+from asdlens.data import AudioError, inspect_wav, read_audio
 
 SR = 16000
 

@@ -1,12 +1,12 @@
-"""``asdkit demo`` end to end (smaller than ``--quick``), and its report in headless Chromium."""
+"""``asdlens demo`` end to end (smaller than ``--quick``), and its report in headless Chromium."""
 
 import json
 import re
 
 import pytest
 
-from asdkit.demo import DemoSize, run_demo
-from asdkit.report import check_html
+from asdlens.demo import DemoSize, run_demo
+from asdlens.report import check_html
 
 pytestmark = [pytest.mark.slow, pytest.mark.ci]
 
@@ -17,7 +17,7 @@ def test_demo_answers_the_seed_question_and_its_report_renders(tmp_path, chromiu
     path = run_demo(tmp_path / "demo", size=TINY, progress=False)
     html = path.read_text()
     # the three parts: how the features differ, why (the differ's ladder), what it costs (explain's ladder)
-    assert "asdkit diff dcase2020 tf.signal" in html and "asdkit explain dcase2020 seed-tf" in html
+    assert "asdlens diff dcase2020 tf.signal" in html and "asdlens explain dcase2020 seed-tf" in html
     assert "In short" in html and "filter_norm" in html.split("In short", 1)[1].split("<h2>", 1)[0]
     for group in ("framing", "mel_scale", "frequency_range", "filter_norm", "triangle_domain"):
         assert group in html

@@ -1,11 +1,11 @@
-"""Frontends to identify: real librosa calls (presets and non-presets) and asdkit specs librosa cannot express."""
+"""Frontends to identify: real librosa calls (presets and non-presets) and asdlens specs librosa cannot express."""
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.signal
 
-from asdkit.features import MelSpec, melspectrogram
+from asdlens.features import MelSpec, melspectrogram
 
 
 def librosa_fn(sr=16000, *, log=None, transpose=False, symmetric=None, **kwargs):

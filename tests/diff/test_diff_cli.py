@@ -1,4 +1,4 @@
-"""``asdkit diff`` and ``asdkit identify`` end to end: real WAV files, spec files, user modules, the report."""
+"""``asdlens diff`` and ``asdlens identify`` end to end: real WAV files, spec files, user modules, the report."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from asdkit.cli import app
-from asdkit.diff import diff
-from asdkit.report import PNG_MAGIC, check_html
+from asdlens.cli import app
+from asdlens.diff import diff
+from asdlens.report import PNG_MAGIC, check_html
 from signals import make_signal
 
 runner = CliRunner()
@@ -87,7 +87,7 @@ def test_diff_user_errors_exit_2(tmp_path, args, files, message):
 
 MODULE = """
 import numpy as np
-from asdkit.features import melspectrogram
+from asdlens.features import melspectrogram
 
 def good(y):
     return melspectrogram(y, {"n_fft": 512, "hop_length": 128, "n_mels": 40, "fmin": 60.0, "log": "dcase"}).T
@@ -144,6 +144,6 @@ def test_cli_help_does_not_import_frameworks():
     import subprocess
     import sys
 
-    code = "import sys; from asdkit.cli import app; import asdkit.diff; print('tensorflow' in sys.modules, 'torch' in sys.modules)"
+    code = "import sys; from asdlens.cli import app; import asdlens.diff; print('tensorflow' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from frontends import NON_PRESETS, PRESET_FUNCTIONS, equivalent_diff, librosa_fn
 
-from asdkit.diff import identify, level_db
-from asdkit.diff.identify import _test_signal
-from asdkit.features import get_preset, list_presets, melspectrogram
+from asdlens.diff import identify, level_db
+from asdlens.diff.identify import _test_signal
+from asdlens.features import get_preset, list_presets, melspectrogram
 
 FAST_NON_PRESETS = ("speech-hamming", "boxcar-small", "uncentred", "tf-like-400")
 FAST_PRESETS = ("torchaudio",)

@@ -1,4 +1,4 @@
-"""compare, ladder and Shapley attribution on real pipelines (asdkit's NumPy backend, equal to librosa)."""
+"""compare, ladder and Shapley attribution on real pipelines (asdlens's NumPy backend, equal to librosa)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
-from asdkit.data.synth import machine_clip
-from asdkit.diff import attribute, compare, diff, ladder, players, shapley
-from asdkit.diff.gap import Gap
-from asdkit.features import FIELD_GROUPS, MelSpec, get_preset
+from asdlens.data.synth import machine_clip
+from asdlens.diff import attribute, compare, diff, ladder, players, shapley
+from asdlens.diff.gap import Gap
+from asdlens.features import FIELD_GROUPS, MelSpec, get_preset
 from signals import make_signal
 
 FILTERBANK_GROUPS = ("mel_scale", "frequency_range", "filter_norm", "triangle_domain", "n_mels")

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from asdkit.evaluate.metrics import IdResult
-from asdkit.experiment import load_experiment
-from asdkit.explain import ladder
+from asdlens.evaluate.metrics import IdResult
+from asdlens.experiment import load_experiment
+from asdlens.explain import ladder
 
 REF = load_experiment("dcase2020")
 

@@ -1,4 +1,4 @@
-"""``asdkit explain dcase2020 seed-tf`` end to end on generated data, with real training (a few epochs)."""
+"""``asdlens explain dcase2020 seed-tf`` end to end on generated data, with real training (a few epochs)."""
 
 import json
 import subprocess
@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from asdkit.data.synth import generate
-from asdkit.experiment import load_experiment, run_experiment
-from asdkit.explain import explain
-from asdkit.report import check_html
+from asdlens.data.synth import generate
+from asdlens.experiment import load_experiment, run_experiment
+from asdlens.explain import explain
+from asdlens.report import check_html
 
 pytestmark = [pytest.mark.slow, pytest.mark.ci]
 
@@ -98,7 +98,7 @@ def test_cli_reuses_everything_and_prints_the_ladder(explained):
         [
             sys.executable,
             "-m",
-            "asdkit",
+            "asdlens",
             "explain",
             "dcase2020",
             "seed-tf",
@@ -127,7 +127,7 @@ def test_cli_errors_exit_2(tmp_path):
         [
             sys.executable,
             "-m",
-            "asdkit",
+            "asdlens",
             "explain",
             "dcase2020",
             "no-such-experiment",

@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from asdkit.experiment import load_experiment
-from asdkit.explain import GROUP_ORDER, compose, config_id, differing_groups
+from asdlens.experiment import load_experiment
+from asdlens.explain import GROUP_ORDER, compose, config_id, differing_groups
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from asdkit.features import MelSpec, melspectrogram
+from asdlens.features import MelSpec, melspectrogram
 from signals import make_signal
 
 

@@ -1,4 +1,4 @@
-"""The benchmark core and ``asdkit bench`` on a tiny batch: structure and parity figures, never timings."""
+"""The benchmark core and ``asdlens bench`` on a tiny batch: structure and parity figures, never timings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from asdkit.benchmark import LIBROSA_IMPL, SEED_IMPL, errors, make_batch, plan, run_benchmark
-from asdkit.cli import app
-from asdkit.features import MelSpec
+from asdlens.benchmark import LIBROSA_IMPL, SEED_IMPL, errors, make_batch, plan, run_benchmark
+from asdlens.cli import app
+from asdlens.features import MelSpec
 
 
 def test_make_batch_is_seeded_float32_and_validated():

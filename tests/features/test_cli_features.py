@@ -1,4 +1,4 @@
-"""``asdkit mel`` and ``asdkit presets`` on real WAV files."""
+"""``asdlens mel`` and ``asdlens presets`` on real WAV files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import soundfile as sf
 from typer.testing import CliRunner
 
-from asdkit.cli import app
-from asdkit.features import melspectrogram
+from asdlens.cli import app
+from asdlens.features import melspectrogram
 from signals import make_signal
 
 runner = CliRunner()
@@ -60,10 +60,10 @@ def test_presets_table_lists_every_preset():
 
 def test_help_does_not_import_frameworks():
     code = (
-        "import sys; from asdkit.cli import app; import asdkit.features, asdkit.features.api;"
+        "import sys; from asdlens.cli import app; import asdlens.features, asdlens.features.api;"
         "heavy = [m for m in ('tensorflow', 'torch', 'keras', 'librosa') if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-    helped = subprocess.run([sys.executable, "-m", "asdkit", "--help"], capture_output=True, text=True)
+    helped = subprocess.run([sys.executable, "-m", "asdlens", "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "mel" in helped.stdout

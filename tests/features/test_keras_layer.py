@@ -1,16 +1,16 @@
-"""``asdkit.features.keras.LogMel``: inside a model, through .keras save/load, in tf.data.map."""
+"""``asdlens.features.keras.LogMel``: inside a model, through .keras save/load, in tf.data.map."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from asdkit.features import MelSpec, get_preset, melspectrogram
+from asdlens.features import MelSpec, get_preset, melspectrogram
 from signals import make_signal
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
-from asdkit.features.keras import LogMel  # noqa: E402
+from asdlens.features.keras import LogMel  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
-from asdkit.features import MelSpec, get_preset, melspectrogram
-from asdkit.features.backends.librosa import reflect_tail_frames
+from asdlens.features import MelSpec, get_preset, melspectrogram
+from asdlens.features.backends.librosa import reflect_tail_frames
 from signals import SIGNALS, make_signal
 
 BACKENDS = ("numpy", "tensorflow", "torch")
@@ -93,7 +93,7 @@ def test_numpy_float64_is_bit_identical_to_librosa(name):
 
 
 def test_librosa_reflect_tail_quirk_is_the_only_difference():
-    """librosa >= 0.10 reflects a short tail segment on its own; asdkit reflects the whole signal (librosa 0.9)."""
+    """librosa >= 0.10 reflects a short tail segment on its own; asdlens reflects the whole signal (librosa 0.9)."""
     import librosa
 
     spec = dataclasses.replace(GRID["hop-half-reflect"], dtype="float64")

@@ -12,8 +12,8 @@ import functools
 import numpy as np
 import pytest
 
-from asdkit.features import get_preset, melspectrogram
-from asdkit.features.backends.librosa import reflect_tail_frames
+from asdlens.features import get_preset, melspectrogram
+from asdlens.features.backends.librosa import reflect_tail_frames
 from signals import SIGNALS, make_signal
 
 BACKENDS = ("numpy", "tensorflow", "torch")
@@ -97,7 +97,7 @@ def test_keras_preset_reproduces_keras_mel_in_float64(backend, clips):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_keras_preset_matches_the_shipped_keras_layer_per_clip(backend, clips):
     """``keras.layers.MelSpectrogram()`` as shipped (float32, dB). Keras takes ``top_db`` over the whole batch,
-    asdkit per clip, so we call Keras one clip at a time. Its float32 FFT puts it up to 2.4e-3 dB from the
+    asdlens per clip, so we call Keras one clip at a time. Its float32 FFT puts it up to 2.4e-3 dB from the
     exact result (chirp; 2e-4 dB on the other signals); we bound the difference at 1e-2 dB."""
     import keras
 
@@ -109,9 +109,9 @@ def test_keras_preset_matches_the_shipped_keras_layer_per_clip(backend, clips):
         assert np.abs(ours - ref).max() < 1e-2, kind
 
 
-def test_keras_takes_top_db_over_the_batch_and_asdkit_per_clip(clips):
+def test_keras_takes_top_db_over_the_batch_and_asdlens_per_clip(clips):
     """Why the comparison above is per clip: with a loud clip and the same clip 60 dB quieter in one batch,
-    Keras floors both at the loud clip's peak minus 80 dB; asdkit (like librosa on one clip) floors each clip
+    Keras floors both at the loud clip's peak minus 80 dB; asdlens (like librosa on one clip) floors each clip
     at its own peak, so the quiet clip is the loud one shifted by -60 dB."""
     import keras
 
@@ -135,7 +135,7 @@ def test_torchaudio_preset_follows_torchaudio_formulas_through_librosa(backend, 
     src/torchaudio/functional/functional.py), and ``melscale_fbanks`` with its defaults (HTK scale, norm None,
     triangles in Hz, 0 Hz to Nyquist) is librosa's ``filters.mel(htk=True, norm=None)``. So: librosa with
     htk, norm None, reflect padding, n_fft 400, hop 200, 128 mels. librosa >= 0.10 reflects a short tail
-    segment on its own (see ``reflect_tail_frames``); torch.stft reflects the whole signal, as asdkit does, so
+    segment on its own (see ``reflect_tail_frames``); torch.stft reflects the whole signal, as asdlens does, so
     the last frame is checked against real ``torch.stft`` in the next test instead."""
     import librosa
 

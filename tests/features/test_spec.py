@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from asdkit.features import MelSpec, get_preset, list_presets, preset_source, resolve_spec
+from asdlens.features import MelSpec, get_preset, list_presets, preset_source, resolve_spec
 
 
 def test_defaults_resolve_like_librosa():
@@ -125,7 +125,7 @@ def test_resolve_spec_from_files_and_overrides(tmp_path):
 
 
 def test_filterbank_is_float64_readonly_and_cached():
-    from asdkit.features import mel_filterbank, window
+    from asdlens.features import mel_filterbank, window
 
     fb = mel_filterbank(get_preset("dcase2020"))
     assert fb.dtype == np.float64 and fb.shape == (128, 513) and not fb.flags.writeable
@@ -141,7 +141,7 @@ def test_canonical_key_ignores_settings_that_change_no_number():
 
     import numpy as np
 
-    from asdkit.features import get_preset, melspectrogram
+    from asdlens.features import get_preset, melspectrogram
 
     base = get_preset("tf.signal")  # window fills the frame, no centring, no log
     inert = dataclasses.replace(base, window_position="center", pad_mode="reflect", eps=1e-3, top_db=None)

@@ -1,11 +1,11 @@
-"""The TensorFlow backend's compiled path (a batch shape seen before runs as XLA-compiled blocks of clips)."""
+"""The TensorFlow backend's compiled path (each clip through one XLA-compiled function of one clip)."""
 
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from asdkit.features import melspectrogram
+from asdlens.features import melspectrogram
 from signals import make_signal
 
 # the frontends' criterion: 1e-5 relative on power values, 1e-3 dB after a log (here far tighter is seen)

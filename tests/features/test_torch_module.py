@@ -1,4 +1,4 @@
-"""``asdkit.features.torch.LogMel``: an nn.Module equal to the NumPy backend, with buffers and clear errors."""
+"""``asdlens.features.torch.LogMel``: an nn.Module equal to the NumPy backend, with buffers and clear errors."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from asdkit.features import MelSpec, get_preset, melspectrogram
+from asdlens.features import MelSpec, get_preset, melspectrogram
 from signals import SIGNALS, make_signal
 
 torch = pytest.importorskip("torch")
-from asdkit.features.torch import LogMel  # noqa: E402
+from asdlens.features.torch import LogMel  # noqa: E402
 
 
 @pytest.mark.parametrize("preset", ["librosa", "dcase2020", "tf.signal", "keras", "torchaudio"])

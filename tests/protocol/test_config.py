@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asdkit.experiment import (
+from asdlens.experiment import (
     Experiment,
     apply_overrides,
     load_experiment,

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asdkit.experiment.features import check_length, file_logmels, file_vectors
-from asdkit.features import get_preset
-from asdkit.features.stacking import stack_frames
+from asdlens.experiment.features import check_length, file_logmels, file_vectors
+from asdlens.features import get_preset
+from asdlens.features.stacking import stack_frames
 from signals import make_signal
 
 librosa = pytest.importorskip("librosa")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asdkit.evaluate import (
+from asdlens.evaluate import (
     IdResult,
     anomaly_score_file_name,
     atomic_write_bytes,
@@ -98,7 +98,7 @@ def test_atomic_writes_are_readable_like_ordinary_files(tmp_path):
     import os
     import stat
 
-    from asdkit.evaluate.atomic import _UMASK, atomic_write_text
+    from asdlens.evaluate.atomic import _UMASK, atomic_write_text
 
     path = atomic_write_text(tmp_path / "report.md", "x")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_UMASK  # not mkstemp's private 0600

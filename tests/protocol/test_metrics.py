@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from asdkit.evaluate import (
+from asdlens.evaluate import (
     AGGREGATES,
     IdResult,
     clip_score,
@@ -15,7 +15,7 @@ from asdkit.evaluate import (
     mean_defined,
     type_averages,
 )
-from asdkit.experiment.config import AGGREGATES as CONFIG_AGGREGATES
+from asdlens.experiment.config import AGGREGATES as CONFIG_AGGREGATES
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -7,8 +7,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from asdkit.experiment.config import MODEL_NAMES  # noqa: E402
-from asdkit.models import (  # noqa: E402
+from asdlens.experiment.config import MODEL_NAMES  # noqa: E402
+from asdlens.models import (  # noqa: E402
     MODELS,
     build_model,
     dcase2020_autoencoder,
@@ -131,7 +131,7 @@ def test_save_and_load_round_trip(tmp_path):
 
 
 def test_training_throughput_reports_what_it_timed():
-    from asdkit.models import training_throughput
+    from asdlens.models import training_throughput
 
     r = training_throughput("mimii_autoencoder", input_dim=16, n_vectors=1000, epochs=2, batch_size=100)
     assert (r["model"], r["input_dim"], r["n_vectors"], r["epochs"]) == ("mimii_autoencoder", 16, 1000, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asdkit.evaluate import REFERENCES, reference
+from asdlens.evaluate import REFERENCES, reference
 
 
 def test_dcase2020_dev_pump_values_from_the_baseline_readme():

@@ -12,13 +12,13 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from asdkit.cli import app
-from asdkit.data.synth import generate
-from asdkit.evaluate import read_anomaly_scores, read_mimii_result_yaml, read_result_csv
-from asdkit.experiment import BadClipsError, load_experiment, run_experiment
-from asdkit.experiment import runner as runner_module
-from asdkit.experiment.plan import make_plan
-from asdkit.report import check_html
+from asdlens.cli import app
+from asdlens.data.synth import generate
+from asdlens.evaluate import read_anomaly_scores, read_mimii_result_yaml, read_result_csv
+from asdlens.experiment import BadClipsError, load_experiment, run_experiment
+from asdlens.experiment import runner as runner_module
+from asdlens.experiment.plan import make_plan
+from asdlens.report import check_html
 
 FAST = ["training.epochs=2", "training.batch_size=128"]
 

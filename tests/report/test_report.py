@@ -8,7 +8,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from asdkit.report import Report, check_html  # noqa: E402
+from asdlens.report import Report, check_html  # noqa: E402
 
 
 def _figure():

@@ -1,3 +1,0 @@
-from asdkit.cli import main
-
-main()

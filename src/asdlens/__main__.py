@@ -1,0 +1,3 @@
+from asdlens.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""``asdlens explain`` and ``asdlens demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .errors import user_errors
+
+
+def _names(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()] or None
+
+
+def explain_command(
+    ref: str = typer.Argument(
+        ..., help="Reference experiment: a shipped name (dcase2020, mimii, ...) or YAML file."
+    ),
+    mine: str = typer.Argument(..., help="Your experiment: a shipped name or YAML file."),
+    data: Path = typer.Option(..., "--data", help="Dataset root (DCASE 2020 or MIMII layout)."),
+    out: Path = typer.Option(
+        ..., "--out", help="Output directory: explain.json, report.html, runs/, cache/."
+    ),
+    types: str = typer.Option(None, "--types", help="Comma-separated machine types (default: all found)."),
+    set_: list[str] = typer.Option(None, "--set", help="key=value applied to both experiments (repeatable)."),
+    order: str = typer.Option(None, "--order", help="Comma-separated group names: the ladder's order."),
+    attribute: bool = typer.Option(False, "--attribute", help="Also compute the order-free (Shapley) split."),
+    repeats: int = typer.Option(
+        1, "--repeats", min=1, help="Seeds per step; marks changes within the noise."
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Attribute the AUC gap between two pipelines to each group of their differences (a ladder of runs)."""
+    from rich.console import Console
+
+    from ..explain import explain
+    from ..explain.render import print_explanation
+
+    console = Console()
+    with user_errors():
+        result = explain(
+            ref,
+            mine,
+            data_root=data,
+            out_dir=out,
+            overrides=list(set_ or []),
+            types=_names(types),
+            order=_names(order),
+            repeats=repeats,
+            attribute=attribute,
+            progress=progress,
+            announce=lambda line: console.print(f"[bold]{line}[/bold]"),
+        )
+    print_explanation(result, console)
+    console.print(f"wrote {out / 'explain.json'} and {out / 'report.html'}")
+
+
+def demo_command(
+    out: Path = typer.Option(Path("demo-out"), "--out", help="Output directory (data, runs, report.html)."),
+    quick: bool = typer.Option(False, "--quick", help="Small data and few epochs: a few minutes on 2 cores."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """The seed's question end to end on generated data: how the features differ, why, and the AUC it costs."""
+    from ..demo import run_demo
+
+    with user_errors():
+        path = run_demo(out, quick=quick, progress=progress)
+    typer.echo(f"report: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("explain")(explain_command)
+    app.command("demo")(demo_command)

@@ -1,0 +1,233 @@
+"""tensorflow-datasets builders for DCASE 2020 Task 2 and MIMII trees already on disk (nothing is downloaded).
+
+Importing this module registers two builders with ``tensorflow_datasets``:
+
+- ``dcase2020_task2``: one config per machine type (``dcase2020_task2/pump`` ...). ``manual_dir`` is the folder
+  holding the ``<type>/`` folders (the dev set, the additional training set and the eval test set can be merged
+  into one tree, as the official baseline does). Splits: ``train`` and ``test``, the folders. Eval test files
+  (``id_05_00000000.wav``) have no label: ``label`` is -1.
+- ``mimii``: one config per machine type x SNR, named ``<type>_<snr>dB`` with ``min6`` for -6 dB
+  (``mimii/pump_6dB``, ``mimii/valve_min6dB``), split by the MIMII paper's protocol (seed 0), plus the same
+  configs with the mimii_baseline code's protocol, suffixed ``_repo`` (``mimii/pump_6dB_repo``; see
+  :mod:`asdlens.data.splits`). ``manual_dir`` holds the SNR folders (``-6_dB_pump/`` or ``min6dB/`` ...).
+
+Features: ``audio`` (int16 PCM as stored, ``[samples]`` for DCASE 2020, ``[samples, 8]`` for MIMII),
+``audio/id`` (``"id_00"``), ``audio/machine`` (``"pump"``), ``label`` (0 normal, 1 anomaly; -1 unknown) and
+``audio/file_name`` (the path relative to ``manual_dir``).
+
+Examples
+--------
+>>> import tensorflow_datasets as tfds
+>>> import asdlens.data.tfds  # registers the builders
+>>> ds = tfds.load(
+...     "dcase2020_task2/pump",
+...     split="train",
+...     data_dir="/tmp/tfds",
+...     download_and_prepare_kwargs={
+...         "download_config": tfds.download.DownloadConfig(manual_dir="/data/dcase2020")
+...     },
+... )  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from pathlib import Path
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from .clips import Clip
+from .layouts import DCASE2020_TYPES, MIMII_SNRS, MIMII_TYPES, scan
+from .splits import dcase2020_split, mimii_split
+from .wavfile import AudioError, wav_info
+
+SAMPLE_RATE = 16000
+LABEL_NAMES = ("normal", "anomaly")
+MIMII_SEED = 0
+UNKNOWN_LABEL = -1
+
+_MANUAL = """\
+Nothing is downloaded: pass the folder that holds the data as manual_dir, e.g.
+tfds.download.DownloadConfig(manual_dir=ROOT). {layout}
+A synthetic tree in the same layout: `asdlens synth --layout {name} --out ROOT`.
+"""
+
+
+def snr_name(snr: int) -> str:
+    """Config spelling of an SNR: ``-6 -> "min6dB"``, ``6 -> "6dB"`` (as the mimii_baseline names its folders)."""
+    return f"min{-snr}dB" if snr < 0 else f"{snr}dB"
+
+
+def _features(channels: int) -> tfds.features.FeaturesDict:
+    shape = (None,) if channels == 1 else (None, channels)
+    return tfds.features.FeaturesDict(
+        {
+            "audio": tfds.features.Audio(shape=shape, dtype=np.int16, sample_rate=SAMPLE_RATE),
+            "audio/id": tfds.features.Text(),
+            "audio/machine": tfds.features.Text(),
+            "label": tfds.features.ClassLabel(names=list(LABEL_NAMES)),
+            "audio/file_name": tfds.features.Text(),
+        }
+    )
+
+
+def _read_int16(clip: Clip, channels: int) -> np.ndarray:
+    import soundfile as sf
+
+    info = wav_info(clip.path)
+    if info.sample_rate != SAMPLE_RATE:
+        raise AudioError(clip.path, f"sample rate is {info.sample_rate} Hz, expected {SAMPLE_RATE} Hz")
+    if info.channels != channels:
+        raise AudioError(clip.path, f"has {info.channels} channels, expected {channels}")
+    if info.subtype != "PCM_16":
+        raise AudioError(
+            clip.path, f"sample format is {info.subtype}; the tfds builders store 16-bit PCM only"
+        )
+    data, _ = sf.read(str(clip.path), dtype="int16", always_2d=channels > 1)
+    return data
+
+
+def _examples(clips: list[Clip], root: Path, channels: int):
+    for clip in clips:
+        rel = clip.path.relative_to(root).as_posix()
+        yield (
+            rel,
+            {
+                "audio": _read_int16(clip, channels),
+                "audio/id": f"id_{clip.machine_id}",
+                "audio/machine": clip.machine_type,
+                "label": UNKNOWN_LABEL if clip.label is None else clip.label,
+                "audio/file_name": rel,
+            },
+        )
+
+
+class _LocalBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+    """A builder whose code path is its source file.
+
+    tensorflow-datasets 4.9 finds ``code_path`` through the undeclared ``importlib_resources`` package for
+    builders outside its own tree; ours needs no resources (no checksums: nothing is downloaded).
+    """
+
+    @tfds.core.utils.classproperty
+    @classmethod
+    def code_path(cls):
+        from etils import epath
+
+        return epath.Path(inspect.getfile(cls))
+
+
+def _manual_root(dl_manager) -> Path:
+    root = Path(dl_manager.manual_dir).expanduser().absolute()
+    if not root.is_dir():
+        raise ValueError(f"manual_dir {root} is not a folder; pass DownloadConfig(manual_dir=<dataset root>)")
+    return root
+
+
+@dataclasses.dataclass
+class Dcase2020Task2Config(tfds.core.BuilderConfig):
+    """One DCASE 2020 Task 2 machine type."""
+
+    machine_type: str = "pump"
+
+
+class Dcase2020Task2(_LocalBuilder):
+    """DCASE 2020 Task 2 (dev, additional training and eval sets) from a folder on disk."""
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "asdlens: reads <type>/{train,test}/*.wav from manual_dir."}
+    BUILDER_CONFIGS = [
+        Dcase2020Task2Config(name=t, description=f"DCASE 2020 Task 2, {t}", machine_type=t)
+        for t in DCASE2020_TYPES
+    ]
+    MANUAL_DOWNLOAD_INSTRUCTIONS = _MANUAL.format(
+        layout="It holds <type>/train/normal_id_01_00000000.wav and <type>/test/{normal,anomaly}_id_...",
+        name="dcase2020",
+    )
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        return self.dataset_info_from_configs(
+            description="Machine sounds for unsupervised anomalous sound detection (DCASE 2020 Task 2).",
+            features=_features(1),
+            supervised_keys=("audio", "label"),
+            homepage="https://dcase.community/challenge2020/task-unsupervised-detection-of-anomalous-sounds",
+        )
+
+    def _split_generators(self, dl_manager):
+        root = _manual_root(dl_manager)
+        machine_type = self.builder_config.machine_type
+        clips = scan(root, "dcase2020").select(machine_type=machine_type)
+        if not clips:
+            raise ValueError(f"manual_dir {root} holds no {machine_type}/train or {machine_type}/test clips")
+        train, test = dcase2020_split(clips)
+        return {"train": self._generate_examples(train, root), "test": self._generate_examples(test, root)}
+
+    def _generate_examples(self, clips: list[Clip], root: Path):
+        return _examples(clips, root, 1)
+
+
+@dataclasses.dataclass
+class MimiiConfig(tfds.core.BuilderConfig):
+    """One MIMII machine type at one SNR, split by one protocol."""
+
+    machine_type: str = "pump"
+    snr: int = 6
+    protocol: str = "paper"
+
+
+def _mimii_configs() -> list[MimiiConfig]:
+    configs = []
+    for protocol, suffix in (("paper", ""), ("repo", "_repo")):
+        for machine_type in MIMII_TYPES:
+            for snr in MIMII_SNRS:
+                configs.append(
+                    MimiiConfig(
+                        name=f"{machine_type}_{snr_name(snr)}{suffix}",
+                        description=f"MIMII {machine_type} at {snr} dB, {protocol} split protocol",
+                        machine_type=machine_type,
+                        snr=snr,
+                        protocol=protocol,
+                    )
+                )
+    return configs
+
+
+class Mimii(_LocalBuilder):
+    """MIMII (Purohit et al., 2019) from a folder on disk, 8 channels, split per machine ID."""
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "asdlens: reads <snr>_dB_<type>/<type>/id_NN/{normal,abnormal}/*.wav."}
+    BUILDER_CONFIGS = _mimii_configs()
+    MANUAL_DOWNLOAD_INSTRUCTIONS = _MANUAL.format(
+        layout="It holds -6_dB_pump/pump/id_00/normal/00000000.wav ... (or min6dB/, 0dB/, 6dB/ folders).",
+        name="mimii",
+    )
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        return self.dataset_info_from_configs(
+            description="MIMII: sounds of malfunctioning industrial machines, 8-channel microphone array.",
+            features=_features(8),
+            supervised_keys=("audio", "label"),
+            homepage="https://zenodo.org/record/3384388",
+        )
+
+    def _split_generators(self, dl_manager):
+        root = _manual_root(dl_manager)
+        config = self.builder_config
+        clips = scan(root, "mimii").select(machine_type=config.machine_type, snr=config.snr)
+        if not clips:
+            raise ValueError(f"manual_dir {root} holds no {config.machine_type} clips at {config.snr} dB")
+        train: list[Clip] = []
+        test: list[Clip] = []
+        for machine_id in sorted({c.machine_id for c in clips}):
+            tr, te = mimii_split(
+                [c for c in clips if c.machine_id == machine_id], config.protocol, seed=MIMII_SEED
+            )
+            train += tr
+            test += te
+        return {"train": self._generate_examples(train, root), "test": self._generate_examples(test, root)}
+
+    def _generate_examples(self, clips: list[Clip], root: Path):
+        return _examples(clips, root, 8)

@@ -1,0 +1,97 @@
+"""The published numbers our runs are compared with, shipped as package data (``evaluate/reference/*.csv``).
+
+- ``dcase2020-dev``: the official DCASE 2020 Task 2 baseline on the development set, AUC and pAUC per machine ID
+  (README of y-kawagu/dcase2020_task2_baseline).
+- ``mimii-paper``: Table 3 of the MIMII paper (Purohit et al. 2019, arXiv 1909.09347), AUC per machine type, ID
+  and SNR, each the mean of 3 training runs.
+
+Each CSV starts with ``#`` lines that name its source; :attr:`ReferenceTable.source` holds them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+
+from .metrics import mean_defined
+
+#: Published table name -> package data file.
+REFERENCES = {
+    "dcase2020-dev": "dcase2020_dev_baseline.csv",
+    "mimii-paper": "mimii_paper_table3.csv",
+}
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    """One published value: AUC (and pAUC where published) of a machine ID (at an SNR for MIMII)."""
+
+    machine_type: str
+    machine_id: str
+    snr: int | None
+    auc: float
+    pauc: float | None
+
+
+@dataclass(frozen=True)
+class ReferenceTable:
+    """A published table.
+
+    Attributes
+    ----------
+    name : str
+        ``"dcase2020-dev"`` or ``"mimii-paper"``.
+    source : str
+        Where the numbers come from (the CSV's comment lines).
+    rows : tuple of ReferenceRow
+    """
+
+    name: str
+    source: str
+    rows: tuple[ReferenceRow, ...]
+
+    def lookup(self, machine_type: str, machine_id: str, snr: int | None = None) -> ReferenceRow | None:
+        """The published row for this type, ID (and SNR), or None if the table has none."""
+        for row in self.rows:
+            if (row.machine_type, row.machine_id, row.snr) == (machine_type, machine_id, snr):
+                return row
+        return None
+
+    @property
+    def machine_types(self) -> list[str]:
+        return sorted({r.machine_type for r in self.rows})
+
+    def type_average(self, machine_type: str, snr: int | None = None) -> dict[str, float | None]:
+        """Arithmetic mean over the type's published IDs (how the baseline's "Average" rows are made)."""
+        rows = [r for r in self.rows if r.machine_type == machine_type and r.snr == snr]
+        if not rows:
+            raise ValueError(f"{self.name} has no rows for machine type {machine_type!r} (snr {snr})")
+        return {"auc": mean_defined(r.auc for r in rows), "pauc": mean_defined(r.pauc for r in rows)}
+
+
+def reference(name: str) -> ReferenceTable:
+    """The published table called ``name`` (``"dcase2020-dev"`` or ``"mimii-paper"``).
+
+    Examples
+    --------
+    >>> reference("dcase2020-dev").lookup("pump", "00").auc
+    0.670769
+    """
+    if name not in REFERENCES:
+        raise ValueError(f"unknown reference table {name!r}; choose one of {list(REFERENCES)}")
+    text = resources.files("asdlens.evaluate").joinpath("reference").joinpath(REFERENCES[name]).read_text()
+    lines = text.splitlines()
+    source = "\n".join(line.lstrip("# ").rstrip() for line in lines if line.startswith("#"))
+    records = csv.DictReader(line for line in lines if line and not line.startswith("#"))
+    rows = tuple(
+        ReferenceRow(
+            machine_type=r["machine_type"],
+            machine_id=r["machine_id"],
+            snr=int(r["snr_db"]) if r.get("snr_db") not in (None, "") else None,
+            auc=float(r["auc"]),
+            pauc=float(r["pauc"]) if r.get("pauc") not in (None, "") else None,
+        )
+        for r in records
+    )
+    return ReferenceTable(name, source, rows)

@@ -1,0 +1,112 @@
+"""Clip features for the reference protocols: log-mel of one channel, then stacked frames.
+
+This is the official ``file_to_vector_array`` (``common.py`` of y-kawagu/dcase2020_task2_baseline, the same
+function in MIMII-hitachi/mimii_baseline ``baseline.py``): ``librosa.load(sr=None, mono=False)`` (channel 0 of a
+multi-channel MIMII file), ``librosa.feature.melspectrogram`` (librosa 0.6: reflect padding), ``20 / power *
+log10(mel + sys.float_info.epsilon)`` and ``frames`` consecutive frames laid end to end. Here the log-mel comes
+from :func:`asdlens.features.melspectrogram` (the spec says every setting; the ``dcase2020`` and ``mimii`` presets
+are the official ones) and the stacking from :func:`asdlens.features.stacking.stack_frames`.
+
+Unlike the official code, a clip too short for one vector is an error, not an empty array that scores 0.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..features import MelSpec, melspectrogram
+from ..features.stacking import n_vectors, stack_frames
+
+
+def logmels(batch: np.ndarray, spec: MelSpec) -> np.ndarray:
+    """Log-mel of a batch of equal-length clips with the numpy backend: ``[batch, n_mels, n_frames]``."""
+    return np.asarray(melspectrogram(batch, spec, backend="numpy"))
+
+
+def check_length(logmel: np.ndarray, frames: int, *, path: str | Path) -> None:
+    """Raise a ``ValueError`` naming ``path`` if the log-mel gives no vector of ``frames`` frames."""
+    if n_vectors(logmel.shape[-1], frames) < 1:
+        raise ValueError(
+            f"{path}: gives {logmel.shape[-1]} log-mel frame(s), fewer than frames={frames}; the clip is too "
+            "short to score (the official code would score it 0.0)"
+        )
+
+
+def clip_vectors(y: np.ndarray, spec: MelSpec, frames: int) -> np.ndarray:
+    """Stacked log-mel vectors of one clip: ``[n_frames - frames + 1, n_mels * frames]``.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        ``[samples]`` float32 audio in [-1, 1] (as :func:`asdlens.data.read_audio` returns it).
+    spec : MelSpec
+    frames : int
+    """
+    return stack_frames(logmels(np.asarray(y)[None, :], spec)[0], frames)
+
+
+def file_vectors(path: str | Path, spec: MelSpec, frames: int, *, channel: int = 0) -> np.ndarray:
+    """:func:`clip_vectors` of one channel of a WAV file (read and validated by :func:`asdlens.data.read_audio`).
+
+    Raises
+    ------
+    asdlens.data.AudioError
+        The file cannot be used (the message names it).
+    ValueError
+        The clip is too short for one vector.
+    """
+    from ..data import read_audio
+
+    y = read_audio(path, channel=channel, expect_sr=spec.sample_rate)
+    logmel = logmels(y[None, :], spec)[0]
+    check_length(logmel, frames, path=path)
+    return stack_frames(logmel, frames)
+
+
+def file_logmels(
+    paths: Sequence[str | Path], spec: MelSpec, *, channel: int = 0, block_clips: int = 16
+) -> Iterator[tuple[int, np.ndarray | None, str | None]]:
+    """Log-mels of many files, computed in batches: ``(index, logmel, None)`` or ``(index, None, problem)``.
+
+    Files are read ``block_clips`` at a time; the clips of a block that have the same length go through the
+    numpy backend as one ``[batch, samples]`` array (one filterbank, one batched FFT), not clip by clip.
+
+    Parameters
+    ----------
+    paths : sequence of path
+    spec : MelSpec
+    channel : int
+        Channel of multi-channel files (MIMII: 0).
+    block_clips : int
+        Files per batch (memory: about ``block_clips`` x the float64 frames of one clip).
+
+    Yields
+    ------
+    (int, numpy.ndarray or None, str or None)
+        The index into ``paths``, the ``[n_mels, n_frames]`` log-mel in the spec's dtype, or the reason the file
+        cannot be used (the :class:`asdlens.data.AudioError` message, which names the file). Indices come in
+        increasing order.
+    """
+    from ..data import AudioError, read_audio
+
+    for start in range(0, len(paths), block_clips):
+        block = list(enumerate(paths[start : start + block_clips], start))
+        audio: dict[int, np.ndarray] = {}
+        problems: dict[int, str] = {}
+        for i, path in block:
+            try:
+                audio[i] = read_audio(path, channel=channel, expect_sr=spec.sample_rate)
+            except AudioError as exc:
+                problems[i] = str(exc)
+        by_length: dict[int, list[int]] = {}
+        for i, y in audio.items():
+            by_length.setdefault(y.shape[0], []).append(i)
+        out: dict[int, np.ndarray] = {}
+        for members in by_length.values():
+            mels = logmels(np.stack([audio[i] for i in members]), spec)
+            out.update(zip(members, mels, strict=True))
+        for i, _ in block:
+            yield (i, out[i], None) if i in out else (i, None, problems[i])

@@ -1,0 +1,162 @@
+"""What a run trains and scores: the clips of the dataset section, split, grouped into models and test groups.
+
+- DCASE 2020: train/test by folder; ``model.per: type`` pools a type's IDs into one model (the baseline).
+- MIMII: per type x ID x SNR, the ``dataset.split`` protocol (``asdlens.data.mimii_split``) with
+  ``dataset.split_seed``; ``model.per: id`` trains one model per type x ID x SNR (the paper), ``type`` one per
+  type x SNR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..data import Clip, scan, split_clips
+from ..evaluate.files import snr_folder
+from .config import Experiment
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One model: the clips it trains on.
+
+    Attributes
+    ----------
+    machine_type : str
+    snr : int or None
+    machine_id : str or None
+        None when one model covers every ID of the type (``model.per: type``).
+    train : tuple of Clip
+        Normal training clips in path order (the order the official code reads them in).
+    """
+
+    machine_type: str
+    snr: int | None
+    machine_id: str | None
+    train: tuple[Clip, ...]
+
+    @property
+    def name(self) -> str:
+        """File-safe name: ``pump``, ``fan_6dB``, ``fan_min6dB_id_00``."""
+        parts = [self.machine_type]
+        if self.snr is not None:
+            parts.append(snr_folder(self.snr))
+        if self.machine_id is not None:
+            parts.append(f"id_{self.machine_id}")
+        return "_".join(parts)
+
+
+@dataclass(frozen=True)
+class TestGroup:
+    """The test clips of one machine ID (at one SNR), scored by the model of ``unit``."""
+
+    machine_type: str
+    snr: int | None
+    machine_id: str
+    unit: str
+    clips: tuple[Clip, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.machine_type} id_{self.machine_id}" + ("" if self.snr is None else f" {self.snr}dB")
+
+
+@dataclass
+class Plan:
+    """Everything a run will compute, in a fixed order."""
+
+    root: Path
+    layout: str
+    units: list[Unit] = field(default_factory=list)
+    tests: list[TestGroup] = field(default_factory=list)
+
+    @property
+    def clips(self) -> list[Clip]:
+        """Every clip the run needs, once, in path order."""
+        seen = {c.path: c for u in self.units for c in u.train}
+        seen.update({c.path: c for t in self.tests for c in t.clips})
+        return [seen[p] for p in sorted(seen)]
+
+    def without(self, bad: set[Path]) -> Plan:
+        """The plan with the clips in ``bad`` left out (``--skip-bad``)."""
+        units = [
+            Unit(u.machine_type, u.snr, u.machine_id, tuple(c for c in u.train if c.path not in bad))
+            for u in self.units
+        ]
+        tests = [
+            TestGroup(
+                t.machine_type, t.snr, t.machine_id, t.unit, tuple(c for c in t.clips if c.path not in bad)
+            )
+            for t in self.tests
+        ]
+        return Plan(self.root, self.layout, units, tests)
+
+
+def _filter(clips: list[Clip], exp: Experiment, root: Path) -> list[Clip]:
+    ds = exp.dataset
+    if ds.types is not None:
+        found = sorted({c.machine_type for c in clips})
+        missing = [t for t in ds.types if t not in found]
+        if missing:
+            raise ValueError(f"dataset.types: {missing} not found under {root}; found {found}")
+        clips = [c for c in clips if c.machine_type in ds.types]
+    if ds.ids is not None:
+        found = sorted({c.machine_id for c in clips})
+        if not set(ds.ids) & set(found):
+            raise ValueError(f"dataset.ids: none of {list(ds.ids)} found under {root}; found {found}")
+        clips = [c for c in clips if c.machine_id in ds.ids]
+    if ds.snrs is not None:
+        found = sorted({c.snr for c in clips}, key=lambda s: -999 if s is None else s)
+        missing = [s for s in ds.snrs if s not in found]
+        if missing:
+            raise ValueError(f"dataset.snrs: {missing} dB not found under {root}; found {found}")
+        clips = [c for c in clips if c.snr in ds.snrs]
+    return clips
+
+
+def make_plan(exp: Experiment, root: str | Path) -> Plan:
+    """Scan ``root`` with the experiment's layout, select, split and group.
+
+    Raises
+    ------
+    ValueError
+        No clips, a requested type/ID/SNR that is not there, a MIMII group that cannot be split, or a model with
+        no training clips (each message names what is missing).
+    """
+    result = scan(root, exp.dataset.layout)
+    root = result.root
+    if not result.clips:
+        raise ValueError(f"{root}: no {exp.dataset.layout} clips found")
+    clips = _filter(result.clips, exp, root)
+    train, test = split_clips(clips, exp.dataset.split, seed=exp.dataset.split_seed)
+    per_id = exp.model.per == "id"
+
+    def unit_of(c: Clip) -> tuple[str, int | None, str | None]:
+        return (c.machine_type, c.snr, c.machine_id if per_id else None)
+
+    def order(key: tuple) -> tuple:
+        return (key[0], -999 if key[1] is None else key[1], key[2] or "")
+
+    train_by: dict[tuple, list[Clip]] = {}
+    for c in train:
+        train_by.setdefault(unit_of(c), []).append(c)
+    test_by: dict[tuple, list[Clip]] = {}
+    for c in test:
+        test_by.setdefault(c.group, []).append(c)
+    units = {
+        key: Unit(*key, tuple(sorted(cs, key=lambda c: c.path)))
+        for key, cs in sorted(train_by.items(), key=lambda kv: order(kv[0]))
+    }
+    tests = []
+    for (machine_type, snr, machine_id), cs in sorted(test_by.items(), key=lambda kv: order(kv[0])):
+        key = (machine_type, snr, machine_id if per_id else None)
+        if key not in units:
+            where = f"{machine_type} id_{machine_id}" + ("" if snr is None else f" {snr}dB")
+            raise ValueError(f"{root}: {where} has test clips but no training clips to fit its model on")
+        tests.append(
+            TestGroup(machine_type, snr, machine_id, units[key].name, tuple(sorted(cs, key=lambda c: c.path)))
+        )
+    if not tests:
+        raise ValueError(f"{root}: no test clips among the {len(clips)} selected clips")
+    used = {t.unit for t in tests}
+    return Plan(root, result.layout, [u for u in units.values() if u.name in used], tests)

@@ -1,0 +1,263 @@
+"""The AUC gap between two experiments, walked one group of differences at a time, and its Shapley split.
+
+A *step* runs one experiment (with ``repeats`` seeds); every step shares one cache directory, so a step whose
+group does not touch the features reuses them, and a step that changes nothing measurable reuses the models
+and scores too (its cache counters show it). The ladder telescopes: the step changes add up to MINE - REF.
+
+The value that is split is the mean AUC (and pAUC) over machine types, each type the arithmetic mean over its
+IDs, as the DCASE 2020 baseline's README averages them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..evaluate.metrics import mean_defined, type_averages
+from ..experiment import Experiment
+from .plan import Group, compose, differing_groups, with_seed
+
+METRICS = ("auc", "pauc")
+MAX_SHAPLEY_GROUPS = 10
+
+
+@dataclass
+class Outcome:
+    """One experiment's metrics, averaged over its seeds."""
+
+    per_id: dict[str, dict[str, float | None]]  # "pump id_00" -> {"auc", "pauc", "auc_sd", "pauc_sd"}
+    value: dict[
+        str, float | None
+    ]  # "auc", "pauc" (means over types) and their standard deviations over seeds
+    counters: dict[str, int]
+    seeds: list[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"per_id": self.per_id, "value": self.value, "counters": self.counters, "seeds": self.seeds}
+
+
+@dataclass
+class Step:
+    index: int
+    group: Group | None  # None for step 0, REF itself
+    outcome: Outcome
+    change: dict[str, float | None] = field(default_factory=dict)  # vs the previous step, per metric
+    within_noise: dict[str, bool | None] = field(default_factory=dict)  # None: noise unknown (one seed)
+
+    @property
+    def name(self) -> str:
+        return "REF" if self.group is None else self.group.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "name": self.name,
+            "group": None if self.group is None else self.group.to_dict(),
+            "change": self.change,
+            "within_noise": self.within_noise,
+            **self.outcome.to_dict(),
+        }
+
+
+@dataclass
+class Explanation:
+    ref: str
+    mine: str
+    groups: list[Group]
+    steps: list[Step]
+    repeats: int
+    total: dict[str, float | None]
+    shapley: dict[str, dict[str, float]] | None = None  # group -> metric -> share
+    runs: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "mine": self.mine,
+            "repeats": self.repeats,
+            "value": "mean over machine types of the per-type mean over IDs (DCASE 2020 README averaging)",
+            "total": self.total,
+            "groups": [g.to_dict() for g in self.groups],
+            "steps": [s.to_dict() for s in self.steps],
+            "shapley": self.shapley,
+            "runs": self.runs,
+        }
+
+    def write_json(self, path: str | Path) -> Path:
+        from ..evaluate.atomic import atomic_write_text
+
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=2, default=str) + "\n")
+
+
+def summarize(results: list, counters: list[dict[str, int]], seeds: list[int]) -> Outcome:
+    """Average per-seed lists of :class:`asdlens.evaluate.IdResult` into one :class:`Outcome`."""
+    per_seed_ids: dict[str, list] = {}
+    values: dict[str, list[float]] = {m: [] for m in METRICS}
+    for rows in results:
+        for r in rows:
+            per_seed_ids.setdefault(r.label, []).append(r)
+        averages = type_averages(rows)
+        for m in METRICS:
+            v = mean_defined(a[m] for a in averages.values())
+            if v is not None:
+                values[m].append(v)
+    per_id = {
+        label: _mean_sd({m: [getattr(r, m) for r in rows if getattr(r, m) is not None] for m in METRICS})
+        for label, rows in per_seed_ids.items()
+    }
+    value = _mean_sd(values)
+    total_counters: dict[str, int] = {}
+    for c in counters:
+        for k, v in c.items():
+            total_counters[k] = total_counters.get(k, 0) + int(v)
+    return Outcome(per_id, value, total_counters, list(seeds))
+
+
+def _mean_sd(samples: dict[str, list[float]]) -> dict[str, float | None]:
+    """Per metric: the mean over seeds and, with two seeds or more, their standard deviation (``<m>_sd``)."""
+    out: dict[str, float | None] = {}
+    for m, vals in samples.items():
+        out[m] = float(np.mean(vals)) if vals else None
+        out[f"{m}_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
+    return out
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else b - a
+
+
+def _noise(prev: Outcome, cur: Outcome, metric: str, repeats: int) -> bool | None:
+    """True when the change is within two standard errors of the difference of two K-seed means."""
+    sa, sb = prev.value.get(f"{metric}_sd"), cur.value.get(f"{metric}_sd")
+    change = _diff(prev.value[metric], cur.value[metric])
+    if repeats < 2 or sa is None or sb is None or change is None:
+        return None
+    return abs(change) <= 2.0 * math.sqrt((sa * sa + sb * sb) / repeats)
+
+
+def config_id(exp: Experiment) -> str:
+    """Identity of what a run computes (its name and description do not count)."""
+    data = exp.to_dict()
+    data.pop("name"), data.pop("description")
+    data["frontend"] = exp.spec.canonical().to_dict()
+    return json.dumps(data, sort_keys=True, default=repr)
+
+
+class Runs:
+    """Runs experiments once each per seed, however many ladders and subsets ask for them."""
+
+    def __init__(self, run: Callable[[Experiment], Any], repeats: int):
+        self._run = run
+        self.repeats = repeats
+        self._done: dict[str, Outcome] = {}
+        self.count = 0
+
+    def __call__(self, exp: Experiment, *, fresh: bool = False) -> Outcome:
+        """The outcome of ``exp``; ``fresh`` asks the runner again even if this object has it (a ladder step
+        reports the runner's own cache counters, which show that an inert step trained nothing)."""
+        key = config_id(exp)
+        if fresh or key not in self._done:
+            seeds = [exp.training.seed + r for r in range(self.repeats)]
+            results = [self._run(with_seed(exp, s)) for s in seeds]
+            self.count += len(seeds)
+            self._done[key] = summarize([r.results for r in results], [r.counters for r in results], seeds)
+        return self._done[key]
+
+
+def ladder(
+    ref: Experiment,
+    mine: Experiment,
+    run: Callable[[Experiment], Any],
+    *,
+    order: list[str] | None = None,
+    repeats: int = 1,
+    attribute: bool = False,
+    announce: Callable[[str], None] = print,
+) -> Explanation:
+    """Walk from ``ref`` to ``mine`` one differing group at a time, running ``run(experiment)`` at each step.
+
+    Parameters
+    ----------
+    ref, mine : Experiment
+    run : callable
+        ``run(experiment) -> RunResult`` (``results``: list of IdResult, ``counters``: dict); normally
+        :func:`asdlens.experiment.run_experiment` bound to a data root and one shared cache directory.
+    order : list of str, optional
+        Group names in the order to walk (see :func:`asdlens.explain.plan.differing_groups`).
+    repeats : int
+        Seeds per step (``training.seed``, ``+1``, ...): the spread marks changes within the noise.
+    attribute : bool
+        Also compute the Shapley split over the effective groups: ``2**k * repeats`` runs for ``k`` groups
+        (fewer when runs coincide); refused above ``MAX_SHAPLEY_GROUPS`` groups.
+    announce : callable
+        Receives one line before long work starts (how many runs it needs).
+    """
+    if repeats < 1:
+        raise ValueError(f"--repeats={repeats} must be at least 1")
+    groups = differing_groups(ref, mine, order=order)
+    runs = Runs(run, repeats)
+    effective = [g for g in groups if not g.inert]
+    if attribute and len(effective) > MAX_SHAPLEY_GROUPS:
+        raise ValueError(
+            f"--attribute: {len(effective)} groups differ; the exact Shapley split needs 2**{len(effective)} "
+            f"runs, more than the {2**MAX_SHAPLEY_GROUPS} allowed: use the ladder (and --order) instead"
+        )
+    announce(
+        f"{len(groups)} group(s) differ ({len(groups) - len(effective)} inert): the ladder needs "
+        f"{(len(groups) + 1) * repeats} run(s)"
+        + (
+            f"; the Shapley split needs {2 ** len(effective) * repeats} run(s), shared with the ladder"
+            if attribute
+            else ""
+        )
+    )
+    steps = [Step(0, None, runs(ref))]
+    for i, group in enumerate(groups, start=1):
+        outcome = runs(compose(ref, mine, groups[:i]), fresh=True)
+        prev = steps[-1].outcome
+        steps.append(
+            Step(
+                i,
+                group,
+                outcome,
+                {m: _diff(prev.value[m], outcome.value[m]) for m in METRICS},
+                {m: _noise(prev, outcome, m, repeats) for m in METRICS},
+            )
+        )
+    total = {m: _diff(steps[0].outcome.value[m], steps[-1].outcome.value[m]) for m in METRICS}
+    shapley = shapley_values(ref, mine, effective, runs) if attribute else None
+    if shapley is not None:
+        for g in groups:
+            if g.inert:
+                shapley[g.name] = {m: 0.0 for m in METRICS}
+    return Explanation(ref.name, mine.name, groups, steps, repeats, total, shapley, runs.count)
+
+
+def shapley_values(
+    ref: Experiment, mine: Experiment, groups: list[Group], runs: Callable[[Experiment], Outcome]
+) -> dict[str, dict[str, float | None]]:
+    """Exact Shapley value of each group for each metric (:func:`asdlens.diff.ladder.shapley`).
+
+    ``v(S)`` is the metric of ``ref`` with the groups ``S`` taken from ``mine``; the values sum to
+    ``v(all) - v(none)``. A metric that is undefined for some subset (one class only) gets None.
+    """
+    from ..diff.ladder import shapley
+
+    def value(metric: str):
+        def v(subset: frozenset[int]) -> float:
+            x = runs(compose(ref, mine, [groups[i] for i in sorted(subset)])).value[metric]
+            return math.nan if x is None else x
+
+        return v
+
+    split = {m: shapley(len(groups), value(m)) for m in METRICS}
+    return {
+        g.name: {m: (None if math.isnan(split[m][i]) else split[m][i]) for m in METRICS}
+        for i, g in enumerate(groups)
+    }

@@ -1,0 +1,126 @@
+"""What differs between two experiments, grouped the way ``explain`` walks it, and the configs in between.
+
+The frontend's fields are grouped as the differ groups them (:data:`asdlens.features.spec.FIELD_GROUPS`, pipeline
+order); then come ``frames``, ``model``, ``training``, ``scoring``, ``metric`` and ``dataset``, one group per
+config section. A frontend group whose fields differ only in settings that cannot change a number (for example
+``window_position`` when the window fills the frame) is kept as a step but marked *inert*: its step reuses the
+previous step's features and models and changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ..experiment import Experiment
+from ..features.spec import FIELD_GROUPS
+
+SECTION_GROUPS = ("frames", "model", "training", "scoring", "metric", "dataset")
+GROUP_ORDER = tuple(FIELD_GROUPS) + SECTION_GROUPS
+
+
+@dataclass(frozen=True)
+class Group:
+    """One step of the ladder: a set of fields that differ between REF and MINE.
+
+    Attributes
+    ----------
+    name : str
+        A frontend group of ``FIELD_GROUPS`` or a config section.
+    fields : tuple of str
+        Dotted keys (``frontend.fmin``, ``training.epochs``) whose values differ.
+    ref, mine : dict
+        Their values in REF and in MINE.
+    inert : bool
+        True when the change cannot alter any number (equal canonical frontend settings).
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    ref: dict[str, Any]
+    mine: dict[str, Any]
+    inert: bool = False
+
+    def describe(self) -> str:
+        return ", ".join(f"{k.split('.', 1)[-1]} {self.ref[k]!r}→{self.mine[k]!r}" for k in self.fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _section_values(exp: Experiment, section: str) -> dict[str, Any]:
+    if section == "frames":
+        return {"frames": exp.frames}
+    data = exp.to_dict()[section]
+    return {f"{section}.{k}": v for k, v in data.items() if not (section == "dataset" and k == "root")}
+
+
+def differing_groups(ref: Experiment, mine: Experiment, *, order: list[str] | None = None) -> list[Group]:
+    """The groups in which ``ref`` and ``mine`` differ, in ladder order.
+
+    Parameters
+    ----------
+    ref, mine : Experiment
+    order : list of str, optional
+        Group names in the order to walk; groups not named follow in the default order. Unknown names raise
+        ``ValueError`` listing the known ones.
+    """
+    groups = []
+    a, b = ref.spec.resolved().to_dict(), mine.spec.resolved().to_dict()
+    ca, cb = ref.spec.canonical().to_dict(), mine.spec.canonical().to_dict()
+    for name, names in FIELD_GROUPS.items():
+        changed = tuple(f"frontend.{f}" for f in names if a[f] != b[f])
+        if changed:
+            inert = all(ca[k.split(".", 1)[1]] == cb[k.split(".", 1)[1]] for k in changed)
+            groups.append(
+                Group(
+                    name,
+                    changed,
+                    {k: a[k.split(".", 1)[1]] for k in changed},
+                    {k: b[k.split(".", 1)[1]] for k in changed},
+                    inert,
+                )
+            )
+    for section in SECTION_GROUPS:
+        va, vb = _section_values(ref, section), _section_values(mine, section)
+        changed = tuple(k for k in va if va[k] != vb[k])
+        if changed:
+            groups.append(Group(section, changed, {k: va[k] for k in changed}, {k: vb[k] for k in changed}))
+    return _ordered(groups, order)
+
+
+def _ordered(groups: list[Group], order: list[str] | None) -> list[Group]:
+    if not order:
+        return groups
+    unknown = [o for o in order if o not in GROUP_ORDER]
+    if unknown:
+        raise ValueError(f"--order: unknown group(s) {unknown}; known groups: {list(GROUP_ORDER)}")
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(groups, key=lambda g: (rank.get(g.name, len(rank)), GROUP_ORDER.index(g.name)))
+
+
+def compose(ref: Experiment, mine: Experiment, groups: list[Group] | tuple[Group, ...]) -> Experiment:
+    """``ref`` with the fields of ``groups`` taken from ``mine``."""
+    spec_changes: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    frames = ref.frames
+    for group in groups:
+        for key in group.fields:
+            section, _, name = key.partition(".")
+            if section == "frontend":
+                spec_changes[name] = group.mine[key]
+            elif key == "frames":
+                frames = mine.frames
+            else:
+                sections.setdefault(section, {})[name] = getattr(getattr(mine, section), name)
+    changes: dict[str, Any] = {s: dataclasses.replace(getattr(ref, s), **c) for s, c in sections.items()}
+    if spec_changes:
+        changes["spec"] = dataclasses.replace(ref.spec.resolved(), **spec_changes)
+    label = "+".join(g.name for g in groups) or "ref"
+    return dataclasses.replace(ref, frames=frames, name=f"{ref.name}[{label}]", **changes)
+
+
+def with_seed(exp: Experiment, seed: int) -> Experiment:
+    """``exp`` trained with another seed (for ``--repeats``)."""
+    return dataclasses.replace(exp, training=dataclasses.replace(exp.training, seed=seed))
