@@ -54,10 +54,12 @@ def run_demo(
     progress: bool = True,
     seed: int = 0,
     size: DemoSize | None = None,
+    **engine,
 ) -> Path:
     """Run the demo into ``out``; return the path of its ``report.html``.
 
-    ``size`` overrides the data and training sizes of ``quick`` (:data:`QUICK`) and the full demo (:data:`FULL`).
+    ``size`` overrides the data and training sizes of ``quick`` (:data:`QUICK`) and the full demo (:data:`FULL`);
+    ``engine`` (``executor``, ``workers``, ``threads``, ``address``) says where the jobs run.
     """
     from rich.console import Console
 
@@ -104,6 +106,7 @@ def run_demo(
         repeats=size.repeats,
         progress=progress,
         announce=lambda line: console.print(line),
+        **engine,
     )
     print_explanation(result, console)
     answer = summary(features[0], result)

@@ -16,7 +16,7 @@ def known_value_run(effect):
 
     calls = []
 
-    def run(exp):
+    def run_one(exp):
         calls.append(exp)
         auc = effect(exp)
         rows = [
@@ -25,7 +25,10 @@ def known_value_run(effect):
         ]
         return SimpleNamespace(results=rows, counters={"models_trained": 1})
 
-    return run, calls
+    def run_many(exps):  # the whole plan at once, as asdlens.experiment.run_experiments gets it
+        return [run_one(e) for e in exps]
+
+    return run_many, calls
 
 
 def test_one_group_gets_everything():

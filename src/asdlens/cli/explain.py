@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from . import options
 from .errors import user_errors
 
 
@@ -31,16 +32,22 @@ def explain_command(
     repeats: int = typer.Option(
         1, "--repeats", min=1, help="Seeds per step; marks changes within the noise."
     ),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the live display of jobs."),
+    executor: str = options.EXECUTOR,
+    workers: int = options.WORKERS,
+    threads: int = options.THREADS,
+    address: str = options.ADDRESS,
 ) -> None:
     """Attribute the AUC gap between two pipelines to each group of their differences (a ladder of runs)."""
     from rich.console import Console
 
+    from ..experiment.engine import JobFailed
     from ..explain import explain
     from ..explain.render import print_explanation
 
     console = Console()
-    with user_errors():
+    with user_errors(JobFailed):
+        engine = options.engine_kwargs(executor, workers, threads, address)
         result = explain(
             ref,
             mine,
@@ -53,6 +60,7 @@ def explain_command(
             attribute=attribute,
             progress=progress,
             announce=lambda line: console.print(f"[bold]{line}[/bold]"),
+            **engine,
         )
     print_explanation(result, console)
     console.print(f"wrote {out / 'explain.json'} and {out / 'report.html'}")
@@ -61,13 +69,19 @@ def explain_command(
 def demo_command(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Output directory (data, runs, report.html)."),
     quick: bool = typer.Option(False, "--quick", help="Small data and few epochs: a few minutes on 2 cores."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the live display of jobs."),
+    executor: str = options.EXECUTOR,
+    workers: int = options.WORKERS,
+    threads: int = options.THREADS,
+    address: str = options.ADDRESS,
 ) -> None:
     """The seed's question end to end on generated data: how the features differ, why, and the AUC it costs."""
     from ..demo import run_demo
+    from ..experiment.engine import JobFailed
 
-    with user_errors():
-        path = run_demo(out, quick=quick, progress=progress)
+    with user_errors(JobFailed):
+        engine = options.engine_kwargs(executor, workers, threads, address)
+        path = run_demo(out, quick=quick, progress=progress, **engine)
     typer.echo(f"report: {path}")
 
 

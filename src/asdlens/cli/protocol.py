@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from . import options
 from .errors import user_errors
 
 
@@ -93,24 +94,30 @@ def run(
         False, "--skip-bad", help="Leave out unusable clips (listed in results.json)."
     ),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.md/report.html and the figures."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    executor: str = options.EXECUTOR,
+    workers: int = options.WORKERS,
+    threads: int = options.THREADS,
+    address: str = options.ADDRESS,
 ) -> None:
     """Run an experiment: features, training, scoring, the official CSVs, results.json and a report.
 
     A rerun of the same command reuses the cached features, models and scores (a killed run resumes).
     """
     from ..experiment import load_experiment, parse_overrides, run_experiment
+    from ..experiment.engine import JobFailed
 
-    with user_errors():
+    with user_errors(JobFailed):
         overrides = parse_overrides(sets)
         if _names(types):
             overrides["dataset.types"] = _names(types)
         if _names(ids):
             overrides["dataset.ids"] = _names(ids)
         exp = load_experiment(experiment, overrides)
+        engine = options.engine_kwargs(executor, workers, threads, address)
         result = run_experiment(
             exp, data_root=data, out_dir=out, cache_dir=cache, progress=not quiet, report=not no_report,
-            skip_bad=skip_bad,
+            skip_bad=skip_bad, **engine,
         )  # fmt: skip
     print_results(result.results_dict(), title=f"{exp.name}: {out}")
     c = result.counters

@@ -18,7 +18,8 @@ from .config import (
     parse_overrides,
     shipped_experiments,
 )
-from .runner import COUNTERS, BadClipsError, RunResult, TypeAverage, run_experiment
+from .results import COUNTERS, BadClipsError, RunResult, TypeAverage
+from .runner import run_experiment, run_experiments
 
 __all__ = [
     "COUNTERS",
@@ -35,5 +36,6 @@ __all__ = [
     "load_experiment",
     "parse_overrides",
     "run_experiment",
+    "run_experiments",
     "shipped_experiments",
 ]

@@ -169,6 +169,9 @@ class TrainingConfig:
         Seeds weights, shuffling and every other random draw of training.
     learning_rate : float or None
         Adam's learning rate; None is Keras's default (0.001), as the baselines use.
+    gpus : float
+        GPUs a fit asks its scheduler for (Ray's ``num_gpus``; 0 trains on the CPU). A GPU computes other
+        last bits than a CPU, so this is part of the model's key.
     """
 
     epochs: int = 100
@@ -177,6 +180,7 @@ class TrainingConfig:
     shuffle: bool = True
     seed: int = 0
     learning_rate: float | None = None
+    gpus: float = 0.0
 
     def __post_init__(self) -> None:
         _int("training.epochs", self.epochs, minimum=1)
@@ -196,6 +200,10 @@ class TrainingConfig:
             if not self.learning_rate > 0:
                 _fail("training.learning_rate", self.learning_rate, "must be a positive number or null")
             object.__setattr__(self, "learning_rate", float(self.learning_rate))
+        object.__setattr__(self, "gpus", _number(self.gpus))
+        if isinstance(self.gpus, bool) or not isinstance(self.gpus, int | float) or self.gpus < 0:
+            _fail("training.gpus", self.gpus, "must be a number >= 0 (GPUs per fit)")
+        object.__setattr__(self, "gpus", float(self.gpus))
 
 
 @dataclass(frozen=True)

@@ -1,51 +1,103 @@
-"""Progress bars of a run (rich, on stderr), or nothing when ``progress=False``."""
+"""The driver's live display: jobs done / running / queued / retried per kind, and what runs where.
+
+The engine sends a snapshot after every scheduling round; running jobs note their node, process and epoch in
+the cache (``running/<key>.json``, :func:`asdlens.experiment.jobs.progress_path`), which the display reads, so
+it shows the same on every executor, Ray included. Disabled (``progress=False``), every call does nothing.
+"""
 
 from __future__ import annotations
 
+import json
+import time
 
-class Bars:
-    """One rich ``Progress`` for the whole run; each stage adds a task. Disabled: every call does nothing."""
+from .jobs import KINDS, progress_path
 
-    def __init__(self, enabled: bool):
-        self._progress = None
+
+def _note(cache_root, key: str) -> dict:
+    try:
+        return json.loads(progress_path(cache_root, key).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def summarize(snapshot: dict) -> dict[str, dict[str, int]]:
+    """Per kind: ``done``, ``running``, ``queued``, ``retried``, ``total`` (jobs this session looked at)."""
+    counts = {k: {"done": 0, "running": 0, "queued": 0, "retried": 0, "total": 0} for k in KINDS}
+    for key, state in snapshot["state"].items():
+        record = snapshot["records"][key]
+        row = counts[record.kind]
+        row["total"] += 1
+        row["retried"] += record.retries
+        if state == "done":
+            row["done"] += 1
+        elif state == "running":
+            row["running"] += 1
+        else:
+            row["queued"] += 1
+    return counts
+
+
+class Status:
+    """One rich ``Live`` table for the whole session (on stderr), fed by :meth:`update`."""
+
+    def __init__(self, enabled: bool, executor=None):
+        self._live = None
+        self._executor = executor
+        self._last = 0.0
+        self._since: dict[str, float] = {}
         if enabled:
             from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.live import Live
 
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-            )
+            self._live = Live(console=Console(stderr=True), refresh_per_second=4, transient=False)
 
-    def __enter__(self) -> Bars:
-        if self._progress is not None:
-            self._progress.start()
+    def __enter__(self) -> Status:
+        if self._live is not None:
+            self._live.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._progress is not None:
-            self._progress.stop()
+        if self._live is not None:
+            self._live.stop()
 
-    def task(self, description: str, total: int):
-        if self._progress is None:
-            return None
-        return self._progress.add_task(description, total=total)
-
-    def advance(self, task, n: int = 1, description: str | None = None) -> None:
-        if self._progress is None or task is None:
+    def update(self, snapshot: dict) -> None:
+        if self._live is None:
             return
-        if description is None:
-            self._progress.advance(task, n)
-        else:
-            self._progress.update(task, advance=n, description=description)
+        now = time.monotonic()
+        if not snapshot.get("final") and now - self._last < 0.25:
+            return
+        self._last = now
+        self._live.update(self._render(snapshot))
+
+    def _render(self, snapshot: dict):
+        from rich.console import Group
+        from rich.table import Table
+
+        name = getattr(self._executor, "name", "")
+        slots = getattr(self._executor, "slots", "")
+        table = Table(title=f"jobs on {name} ({slots} at a time)", title_justify="left")
+        for column in ("kind", "done", "running", "queued", "retried"):
+            table.add_column(column, justify="left" if column == "kind" else "right")
+        for kind, row in summarize(snapshot).items():
+            if row["total"]:
+                table.add_row(
+                    kind,
+                    f"{row['done']}/{row['total']}",
+                    *(str(row[c]) for c in ("running", "queued", "retried")),
+                )
+        lines = []
+        now = time.monotonic()
+        for key, state in snapshot["state"].items():
+            if state != "running":
+                self._since.pop(key, None)
+                continue
+            started = self._since.setdefault(key, now)
+            note = _note(snapshot["cache"], key)
+            where = note.get("node") or snapshot["running"].get(key, "")
+            if note.get("pid"):
+                where += f" pid {note['pid']}"
+            epoch = f" epoch {note['epoch']}/{note['epochs']}" if note.get("epoch") else ""
+            loss = f" loss {note['loss']:.3g}" if isinstance(note.get("loss"), int | float) else ""
+            label = snapshot["records"][key].label
+            lines.append(f"  {label} on {where}{epoch}{loss} ({now - started:.0f} s)")
+        return Group(table, *lines[:8])

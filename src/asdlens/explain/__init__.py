@@ -43,6 +43,10 @@ def explain(
     progress: bool = True,
     report: bool = True,
     announce: Callable[[str], None] = print,
+    executor: str = "local",
+    workers: int | None = None,
+    threads: int = 1,
+    address: str | None = None,
 ) -> Explanation:
     """Run the ladder from ``ref`` to ``mine`` on the data at ``data_root`` and write ``out_dir``.
 
@@ -54,12 +58,20 @@ def explain(
         Applied to both (e.g. ``training.epochs=5`` for a quick look).
     types : list of str, optional
         Machine types to use (``dataset.types``), for both.
+    executor, workers, threads, address
+        Where the runs' jobs run (see :func:`asdlens.experiment.run_experiment`); every step, seed and Shapley
+        subset is one plan of jobs, so independent fits run side by side.
 
-    Writes ``explain.json``, ``report.html`` / ``report.md`` and the figures into ``out_dir``, and one run
-    directory per distinct experiment under ``out_dir/runs`` with one shared cache in ``out_dir/cache``.
+    Writes ``explain.json``, ``report.html`` / ``report.md`` and the figures into ``out_dir``, one run folder
+    per distinct experiment under ``out_dir/runs`` (one shared cache in ``out_dir/cache``) and ``run.json``
+    (the executor, the machine, timings).
     """
-    from ..experiment import Experiment, load_experiment, run_experiment
+    import time
+
+    from ..evaluate.atomic import atomic_write_json
+    from ..experiment import Experiment, load_experiment, run_experiments
     from ..experiment.config import stable_key
+    from ..runtime import machine_info
 
     def load(x) -> Experiment:
         exp = x if isinstance(x, Experiment) else load_experiment(x)
@@ -71,23 +83,28 @@ def explain(
                 extra.append("dataset.types=[" + ",".join(types) + "]")
         return exp.with_overrides(extra) if extra else exp
 
+    started = time.perf_counter()
     ref_exp, mine_exp = load(ref), load(mine)
     out = Path(out_dir)
-    cache = out / "cache"
 
-    def run(exp: Experiment):
-        digest = stable_key(config_id(exp))[:10]
-        return run_experiment(
-            exp,
+    def run_many(exps: list[Experiment]):
+        folders = [out / "runs" / stable_key(e.to_dict())[:10] for e in exps]
+        return run_experiments(
+            exps,
+            out_dirs=folders,
+            cache_dir=out / "cache",
             data_root=data_root,
-            out_dir=out / "runs" / digest,
-            cache_dir=cache,
+            executor=executor,
+            workers=workers,
+            threads=threads,
+            address=address,
             progress=progress,
             report=False,
+            announce=announce,
         )
 
     result = ladder(
-        ref_exp, mine_exp, run, order=order, repeats=repeats, attribute=attribute, announce=announce
+        ref_exp, mine_exp, run_many, order=order, repeats=repeats, attribute=attribute, announce=announce
     )
     out.mkdir(parents=True, exist_ok=True)
     result.write_json(out / "explain.json")
@@ -95,4 +112,13 @@ def explain(
         from .render import explanation_report
 
         explanation_report(result).write(out)
+    atomic_write_json(
+        out / "run.json",
+        {
+            "executor": {"name": executor, "workers": workers, "threads": threads, "address": address},
+            "runs": result.runs,
+            "seconds": time.perf_counter() - started,
+            "machine": machine_info(),
+        },
+    )
     return result

@@ -150,44 +150,69 @@ def config_id(exp: Experiment) -> str:
 
 
 class Runs:
-    """Runs experiments once each per seed, however many ladders and subsets ask for them."""
+    """The outcomes of a set of experiments, run together as one plan (``run_many``), by config identity.
 
-    def __init__(self, run: Callable[[Experiment], Any], repeats: int):
-        self._run = run
+    ``run_many(experiments) -> results`` runs a list of experiments at once (one plan of jobs: what they share
+    runs once) and returns one result per experiment, in order, each with ``results`` (list of IdResult) and
+    ``counters``.
+    """
+
+    def __init__(self, run_many: Callable[[list[Experiment]], list[Any]], repeats: int):
+        self._run_many = run_many
         self.repeats = repeats
         self._done: dict[str, Outcome] = {}
         self.count = 0
 
-    def __call__(self, exp: Experiment, *, fresh: bool = False) -> Outcome:
-        """The outcome of ``exp``; ``fresh`` asks the runner again even if this object has it (a ladder step
-        reports the runner's own cache counters, which show that an inert step trained nothing)."""
-        key = config_id(exp)
-        if fresh or key not in self._done:
-            seeds = [exp.training.seed + r for r in range(self.repeats)]
-            results = [self._run(with_seed(exp, s)) for s in seeds]
-            self.count += len(seeds)
-            self._done[key] = summarize([r.results for r in results], [r.counters for r in results], seeds)
-        return self._done[key]
+    def seeds(self, exp: Experiment) -> list[Experiment]:
+        return [with_seed(exp, exp.training.seed + r) for r in range(self.repeats)]
+
+    def run(self, experiments: list[Experiment]) -> list[Outcome]:
+        """Run ``experiments`` (each with its ``repeats`` seeds) as one plan; one outcome per experiment.
+
+        Equal experiments in the list run once but each gets its own counters (work shared with an earlier one
+        in the list counts as cached), which shows that an inert step trained nothing.
+        """
+        seeded = [self.seeds(exp) for exp in experiments]
+        results = self._run_many([e for group in seeded for e in group]) if seeded else []
+        self.count += len(results)
+        outcomes, i = [], 0
+        for exp, group in zip(experiments, seeded, strict=True):
+            chunk = results[i : i + len(group)]
+            i += len(group)
+            outcome = summarize(
+                [r.results for r in chunk], [r.counters for r in chunk], [e.training.seed for e in group]
+            )
+            self._done.setdefault(config_id(exp), outcome)
+            outcomes.append(outcome)
+        return outcomes
+
+    def __call__(self, exp: Experiment) -> Outcome:
+        """The outcome of ``exp``, run before as part of a plan."""
+        return self._done[config_id(exp)]
 
 
 def ladder(
     ref: Experiment,
     mine: Experiment,
-    run: Callable[[Experiment], Any],
+    run_many: Callable[[list[Experiment]], list[Any]],
     *,
     order: list[str] | None = None,
     repeats: int = 1,
     attribute: bool = False,
     announce: Callable[[str], None] = print,
 ) -> Explanation:
-    """Walk from ``ref`` to ``mine`` one differing group at a time, running ``run(experiment)`` at each step.
+    """Walk from ``ref`` to ``mine`` one differing group at a time, running every step's experiment.
+
+    Every experiment the walk (and the Shapley split) needs is known before anything runs, so they are handed
+    to ``run_many`` as one plan: jobs they share run once and independent ones run side by side.
 
     Parameters
     ----------
     ref, mine : Experiment
-    run : callable
-        ``run(experiment) -> RunResult`` (``results``: list of IdResult, ``counters``: dict); normally
-        :func:`asdlens.experiment.run_experiment` bound to a data root and one shared cache directory.
+    run_many : callable
+        ``run_many(experiments) -> results``, one result per experiment in order, each with ``results`` (list
+        of IdResult) and ``counters``; normally :func:`asdlens.experiment.run_experiments` bound to a data root,
+        one shared cache and an executor.
     order : list of str, optional
         Group names in the order to walk (see :func:`asdlens.explain.plan.differing_groups`).
     repeats : int
@@ -201,7 +226,7 @@ def ladder(
     if repeats < 1:
         raise ValueError(f"--repeats={repeats} must be at least 1")
     groups = differing_groups(ref, mine, order=order)
-    runs = Runs(run, repeats)
+    runs = Runs(run_many, repeats)
     effective = [g for g in groups if not g.inert]
     if attribute and len(effective) > MAX_SHAPLEY_GROUPS:
         raise ValueError(
@@ -217,10 +242,19 @@ def ladder(
             else ""
         )
     )
-    steps = [Step(0, None, runs(ref))]
+    step_exps = [ref] + [compose(ref, mine, groups[:i]) for i in range(1, len(groups) + 1)]
+    extra = []
+    if attribute:
+        known = {config_id(e) for e in step_exps}
+        for subset in _subsets(len(effective)):
+            exp = compose(ref, mine, [effective[i] for i in sorted(subset)])
+            if config_id(exp) not in known:
+                known.add(config_id(exp))
+                extra.append(exp)
+    outcomes = runs.run(step_exps + extra)
+    steps = [Step(0, None, outcomes[0])]
     for i, group in enumerate(groups, start=1):
-        outcome = runs(compose(ref, mine, groups[:i]), fresh=True)
-        prev = steps[-1].outcome
+        outcome, prev = outcomes[i], steps[-1].outcome
         steps.append(
             Step(
                 i,
@@ -237,6 +271,13 @@ def ladder(
             if g.inert:
                 shapley[g.name] = {m: 0.0 for m in METRICS}
     return Explanation(ref.name, mine.name, groups, steps, repeats, total, shapley, runs.count)
+
+
+def _subsets(n: int):
+    from itertools import combinations
+
+    for k in range(n + 1):
+        yield from (frozenset(c) for c in combinations(range(n), k))
 
 
 def shapley_values(

@@ -71,8 +71,6 @@ def train_autoencoder(
         The Keras history: ``{"loss": [...], "val_loss": [...]}`` (``val_loss`` only with a validation split),
         one float per epoch.
     """
-    import keras
-
     vectors = np.asarray(vectors, dtype=np.float32)
     if vectors.ndim != 2 or vectors.shape[0] == 0:
         raise ValueError(
@@ -84,8 +82,41 @@ def train_autoencoder(
             f"validation_split={validation_split} leaves {n_val} of {vectors.shape[0]} training vectors for "
             "validation; use more training clips or another split"
         )
+    return compile_and_fit(
+        model,
+        vectors,
+        vectors,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_split=validation_split,
+        shuffle=shuffle,
+        learning_rate=learning_rate,
+        on_epoch_end=on_epoch_end,
+    )
+
+
+def compile_and_fit(
+    model,
+    x,
+    y=None,
+    *,
+    epochs: int,
+    learning_rate: float | None = None,
+    loss: str = "mean_squared_error",
+    validation=None,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
+    **fit_options,
+) -> dict[str, list[float]]:
+    """``model.compile(Adam, loss)`` then ``model.fit``; returns the history as lists of floats.
+
+    ``x`` (and ``y``) are arrays or a ``keras.utils.PyDataset``; ``validation`` is passed as
+    ``validation_data``; other keyword arguments go to ``fit`` (``batch_size``, ``shuffle``,
+    ``validation_split`` for arrays). A PyDataset is fitted with ``shuffle=False``: it orders itself.
+    """
+    import keras
+
     optimizer = keras.optimizers.Adam() if learning_rate is None else keras.optimizers.Adam(learning_rate)
-    model.compile(optimizer=optimizer, loss="mean_squared_error")
+    model.compile(optimizer=optimizer, loss=loss)
     callbacks = []
     if on_epoch_end is not None:
 
@@ -94,15 +125,10 @@ def train_autoencoder(
                 on_epoch_end(epoch, dict(logs or {}))
 
         callbacks.append(_Report())
+    if isinstance(x, keras.utils.PyDataset):
+        fit_options["shuffle"] = False
     history = model.fit(
-        vectors,
-        vectors,
-        epochs=int(epochs),
-        batch_size=int(batch_size),
-        shuffle=bool(shuffle),
-        validation_split=float(validation_split),
-        verbose=0,
-        callbacks=callbacks,
+        x, y, epochs=int(epochs), validation_data=validation, verbose=0, callbacks=callbacks, **fit_options
     )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 

@@ -1,0 +1,164 @@
+"""The jobs of a run: feature shards, one fit per unit and seed, one scoring job per test group.
+
+Keys are content keys (the inputs that can change the entry), so the same job asked for by two runs, two
+``explain`` steps or two seeds that share it is one job. Feature jobs shard the clips of each unit and test
+group (:data:`SHARD_CLIPS` clips each); a fit depends on its unit's shards, a scoring job on the fit and its
+group's shards, so a damaged feature or model found late is recomputed by rerunning the job that made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from importlib import metadata
+from pathlib import Path
+
+from ..data import Clip
+from .cache import FileIdentity, RunCache
+from .config import Experiment, stable_key
+from .jobs import Job
+from .plan import Plan, TestGroup, Unit
+
+SHARD_CLIPS = 48  # clips per feature job: ~0.1 s of work on one core, small enough to spread over workers
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that can change trained weights: part of every model key."""
+    out = {}
+    for name in ("keras", "tensorflow"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def clip_meta(clip: Clip) -> dict:
+    """What a detector may know of a clip: its labels, not where it lives."""
+    skip = {"path", "layout", "index"}
+    out = {f.name: getattr(clip, f.name) for f in fields(clip) if f.name not in skip}
+    out["file_name"] = clip.file_name
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in out.items()}
+
+
+def detector_settings(exp: Experiment) -> dict:
+    """The plain settings a detector is built from (:func:`asdlens.models.detectors.make_detector`)."""
+    return {
+        "model": asdict(exp.model),
+        "training": asdict(exp.training),
+        "scoring": asdict(exp.scoring),
+        "frames": exp.frames,
+        "n_mels": exp.spec.n_mels,
+    }
+
+
+@dataclass
+class RunJobs:
+    """The jobs of one run, by role."""
+
+    exp: Experiment
+    plan: Plan
+    features: list[Job] = field(default_factory=list)
+    fits: dict[str, Job] = field(default_factory=dict)  # unit name -> fit job
+    scores: dict[str, Job] = field(default_factory=dict)  # test group label -> scoring job
+
+    def all(self) -> dict[str, Job]:
+        jobs = {j.key: j for j in self.features}
+        jobs.update({j.key: j for j in self.fits.values()})
+        jobs.update({j.key: j for j in self.scores.values()})
+        return jobs
+
+
+class JobBuilder:
+    """Builds jobs against one cache; file identities are looked up once per clip (``stat``)."""
+
+    def __init__(self, cache: RunCache, *, threads: int = 1):
+        self.cache = cache
+        self.threads = threads
+        self.identities: dict[Path, FileIdentity] = {}
+
+    def identity(self, path: Path) -> FileIdentity:
+        if path not in self.identities:
+            self.identities[path] = FileIdentity.of(path)
+        return self.identities[path]
+
+    def feature_path(self, exp: Experiment, clip: Clip) -> Path:
+        return self.cache.feature_path(exp.spec.key(), exp.dataset.channel, self.identity(clip.path))
+
+    def feature_jobs(self, exp: Experiment, clips: tuple[Clip, ...], what: str) -> list[Job]:
+        spec_key, channel = exp.spec.key(), exp.dataset.channel
+        jobs = []
+        for start in range(0, len(clips), SHARD_CLIPS):
+            shard = clips[start : start + SHARD_CLIPS]
+            key = stable_key("features", spec_key, channel, [self.identity(c.path).key() for c in shard])
+            payload = {
+                "cache": str(self.cache.root),
+                "key": key,
+                "spec": exp.spec.to_dict(),
+                "channel": channel,
+                "clips": [[str(c.path), str(self.feature_path(exp, c))] for c in shard],
+            }
+            label = f"features {what} {start // SHARD_CLIPS + 1}"
+            jobs.append(Job("features", key, label, (), payload, threads=self.threads))
+        return jobs
+
+    def model_key(self, exp: Experiment, unit: Unit) -> str:
+        return stable_key(
+            "model",
+            {"spec": exp.spec.key(), "channel": exp.dataset.channel, "frames": exp.frames},
+            [self.identity(c.path).key() for c in unit.train],
+            asdict(exp.model),
+            asdict(exp.training),
+            exp.input_dim,
+            library_versions(),
+        )
+
+    def fit_job(self, exp: Experiment, unit: Unit, deps: list[Job]) -> Job:
+        key = self.model_key(exp, unit)
+        payload = {
+            "cache": str(self.cache.root),
+            "key": key,
+            "settings": detector_settings(exp),
+            "seed": exp.training.seed,
+            "features": [str(self.feature_path(exp, c)) for c in unit.train],
+            "meta": [clip_meta(c) for c in unit.train],
+        }
+        label = f"fit {unit.name} seed {exp.training.seed}"
+        return Job("fit", key, label, tuple(d.key for d in deps), payload, self.threads, exp.training.gpus)
+
+    def score_job(self, exp: Experiment, group: TestGroup, fit: Job, deps: list[Job]) -> Job:
+        key = stable_key(
+            "scores", fit.key, asdict(exp.scoring), [self.identity(c.path).key() for c in group.clips]
+        )
+        payload = {
+            "cache": str(self.cache.root),
+            "key": key,
+            "model_key": fit.key,
+            "settings": detector_settings(exp),
+            "features": [str(self.feature_path(exp, c)) for c in group.clips],
+            "meta": [clip_meta(c) for c in group.clips],
+            "files": [c.file_name for c in group.clips],
+        }
+        label = f"score {group.label} seed {exp.training.seed}"
+        return Job("score", key, label, (fit.key, *(d.key for d in deps)), payload, self.threads)
+
+    def plan_features(self, exp: Experiment, plan: Plan) -> list[Job]:
+        """The feature jobs of ``plan``: shards of each unit's training clips and of each test group."""
+        jobs = []
+        for unit in plan.units:
+            jobs += self.feature_jobs(exp, unit.train, f"train {unit.name}")
+        for group in plan.tests:
+            jobs += self.feature_jobs(exp, group.clips, f"test {group.label}")
+        return jobs
+
+    def run_jobs(self, exp: Experiment, plan: Plan) -> RunJobs:
+        """Every job of ``exp`` on ``plan`` (bad clips already left out of the plan)."""
+        out = RunJobs(exp, plan)
+        for unit in plan.units:
+            shards = self.feature_jobs(exp, unit.train, f"train {unit.name}")
+            out.features += shards
+            out.fits[unit.name] = self.fit_job(exp, unit, shards)
+        for group in plan.tests:
+            shards = self.feature_jobs(exp, group.clips, f"test {group.label}")
+            out.features += shards
+            out.scores[group.label] = self.score_job(exp, group, out.fits[group.unit], shards)
+        return out

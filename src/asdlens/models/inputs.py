@@ -1,0 +1,70 @@
+"""Keras adapter of :mod:`asdlens.models.samples`: batches of windows as a ``keras.utils.PyDataset``.
+
+Keras reads a ``PyDataset`` batch by batch, so a fit holds one batch beside the clips' log-mels instead of the
+whole stacked array (and the copies Keras makes of an in-memory array). ``fit`` is called with
+``shuffle=False``: the order is ours (:func:`asdlens.models.samples.epoch_order`), drawn anew each epoch.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .samples import ClipSet, epoch_order, gather
+
+
+class WindowBatches(keras.utils.PyDataset):
+    """Batches of windows of a :class:`ClipSet`, in a seeded order that changes every epoch.
+
+    Parameters
+    ----------
+    clips : ClipSet
+    starts : numpy.ndarray
+        First row of each sample's window (a subset of :attr:`Windows.starts`, e.g. the training part).
+    width : int
+        Window length in frames.
+    batch_size : int
+    seed : int
+        With the epoch number, draws the order (ignored when ``shuffle`` is False).
+    shuffle : bool
+    targets : numpy.ndarray, optional
+        One target per sample (a class index); without it a batch is ``(x, x)`` (an autoencoder's).
+    flatten : bool
+        ``x`` as ``[batch, width * n_mels]`` (stacked-frame vectors) instead of ``[batch, width, n_mels]``.
+    """
+
+    def __init__(
+        self,
+        clips: ClipSet,
+        starts: np.ndarray,
+        width: int,
+        *,
+        batch_size: int,
+        seed: int = 0,
+        shuffle: bool = True,
+        targets: np.ndarray | None = None,
+        flatten: bool = True,
+    ):
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.clips, self.starts, self.width = clips, np.asarray(starts, np.int64), int(width)
+        self.batch_size, self.seed, self.shuffle = int(batch_size), int(seed), bool(shuffle)
+        self.targets = None if targets is None else np.asarray(targets)
+        self.flatten = flatten
+        self.epoch = 0
+        self.order = epoch_order(len(self.starts), self.seed, 0, self.shuffle)
+
+    def __len__(self) -> int:
+        return -(-len(self.starts) // self.batch_size)
+
+    def __getitem__(self, i: int):
+        picked = self.order[i * self.batch_size : (i + 1) * self.batch_size]
+        x = gather(self.clips, self.starts[picked], self.width)
+        if self.flatten:
+            x = x.reshape(len(picked), -1)
+        return (x, x) if self.targets is None else (x, self.targets[picked])
+
+    def on_epoch_begin(self) -> None:
+        self.order = epoch_order(len(self.starts), self.seed, self.epoch, self.shuffle)
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1

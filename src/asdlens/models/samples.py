@@ -1,0 +1,123 @@
+"""Samples for training and scoring: clips' log-mels laid end to end, and windows of them.
+
+A unit's training clips are one time-major ``[total_frames, n_mels]`` float32 array (:class:`ClipSet`). Samples
+are *windows* of that array, never copies: a stacked-frame vector of the autoencoders is a window of ``frames``
+rows inside one clip (``frames * n_mels`` values, laid out as :func:`asdlens.features.stacking.stack_frames`
+lays them out), a classifier's patch a longer one. A batch gathers its windows from the array, so memory is the
+log-mels (a fifth of the 5-frame vectors they give) plus one batch, however many epochs run; the Keras adapter
+(:mod:`asdlens.models.inputs`) turns batches into a ``keras.utils.PyDataset``.
+
+The protocol's order is kept: samples are numbered clip by clip in the sorted training list, the validation
+part is the tail of that numbering (Keras's ``validation_split``), and the training part is shuffled every
+epoch by a permutation drawn from the seed and the epoch number (:func:`epoch_order`), so the same seed gives
+the same batches, wherever and however often the fit runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+@dataclass
+class ClipSet:
+    """The log-mels of some clips laid end to end in time: ``frames[offsets[i]:offsets[i+1]]`` is clip ``i``.
+
+    Attributes
+    ----------
+    frames : numpy.ndarray
+        ``[total_frames, n_mels]`` float32 (time-major: a window of rows is a stacked-frame vector).
+    offsets : numpy.ndarray
+        ``[n_clips + 1]`` int64 row offsets.
+    meta : list of dict
+        Per clip, what the plan knows of it (``file_name``, ``machine_type``, ``machine_id``, ``label``,
+        ``domain``, ``attributes`` ...); classifiers take their targets from here.
+    """
+
+    frames: np.ndarray
+    offsets: np.ndarray
+    meta: list[dict] = field(default_factory=list)
+
+    @property
+    def n_clips(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_mels(self) -> int:
+        return int(self.frames.shape[1])
+
+    def clip(self, i: int) -> np.ndarray:
+        """Clip ``i`` as ``[n_frames, n_mels]`` (a view)."""
+        return self.frames[self.offsets[i] : self.offsets[i + 1]]
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.frames.nbytes)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Samples of a :class:`ClipSet`: windows of ``width`` rows starting every ``hop`` rows inside each clip.
+
+    Attributes
+    ----------
+    starts : numpy.ndarray
+        ``[n_samples]`` first row of each window, clip by clip in clip order.
+    clip_index : numpy.ndarray
+        ``[n_samples]`` the clip each window belongs to.
+    """
+
+    width: int
+    hop: int
+    starts: np.ndarray
+    clip_index: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def split(self, validation_split: float) -> tuple[np.ndarray, np.ndarray]:
+        """Sample numbers of the training and validation parts: the validation part is the tail (Keras)."""
+        n = len(self)
+        at = int(math.floor(n * (1.0 - validation_split)))
+        return np.arange(at), np.arange(at, n)
+
+
+def windows(clips: ClipSet, width: int, hop: int = 1) -> Windows:
+    """Every window of ``width`` frames (stride ``hop``) that lies inside one clip, clip by clip.
+
+    A clip shorter than ``width`` gives no window.
+    """
+    starts, index = [], []
+    for i, n in enumerate(clips.lengths()):
+        count = 0 if n < width else (int(n) - width) // hop + 1
+        starts.append(clips.offsets[i] + hop * np.arange(count, dtype=np.int64))
+        index.append(np.full(count, i, np.int64))
+    cat = (lambda parts: np.concatenate(parts)) if starts else (lambda parts: np.zeros(0, np.int64))
+    return Windows(width, hop, cat(starts), cat(index))
+
+
+def gather(clips: ClipSet, starts: np.ndarray, width: int) -> np.ndarray:
+    """The windows starting at rows ``starts``: ``[len(starts), width, n_mels]`` float32 (a copy)."""
+    view = sliding_window_view(clips.frames, (width, clips.n_mels))[:, 0]  # [rows - width + 1, width, n_mels]
+    return view[starts]
+
+
+def clip_windows(clips: ClipSet, i: int, width: int, hop: int = 1) -> np.ndarray:
+    """Every window of clip ``i``: ``[n_windows, width, n_mels]`` (a view; empty if the clip is too short)."""
+    frames = clips.clip(i)
+    if len(frames) < width:
+        return np.zeros((0, width, clips.n_mels), frames.dtype)
+    return sliding_window_view(frames, (width, clips.n_mels))[::hop, 0]
+
+
+def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> np.ndarray:
+    """The order of ``n`` training samples in ``epoch``: a permutation drawn from ``(seed, epoch)``."""
+    if not shuffle:
+        return np.arange(n)
+    return np.random.default_rng([int(seed), int(epoch)]).permutation(n)
