@@ -16,7 +16,7 @@ from asdlens.cli import app
 from asdlens.data.synth import generate
 from asdlens.evaluate import read_anomaly_scores, read_mimii_result_yaml, read_result_csv
 from asdlens.experiment import BadClipsError, load_experiment, run_experiment
-from asdlens.experiment import runner as runner_module
+from asdlens.experiment import jobs as jobs_module
 from asdlens.experiment.plan import make_plan
 from asdlens.report import check_html
 
@@ -165,23 +165,26 @@ def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, 
     )
     assert d.results != a.results
 
-    # A run from scratch (its own cache) killed while training its second model ...
+    # A run from scratch (its own cache, in this process) killed while training its second model ...
     calls = []
-    original = runner_module._Run._fit
+    original = jobs_module._RUNNERS["fit"]
 
-    def fit_then_die(self, unit, key):
+    def fit_then_die(cache, payload):
         if calls:
             raise KeyboardInterrupt  # the process dies here
-        calls.append(unit.name)
-        return original(self, unit, key)
+        calls.append(payload["key"])
+        return original(cache, payload)
 
-    monkeypatch.setattr(runner_module._Run, "_fit", fit_then_die)
+    monkeypatch.setitem(jobs_module._RUNNERS, "fit", fit_then_die)
     with pytest.raises(KeyboardInterrupt):
-        run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", progress=False)
+        run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", progress=False, executor="inline")
     monkeypatch.undo()
     models = tmp_path / "k" / "cache" / "models"
-    (models / ".tmp-99999-half-written.keras").write_bytes(b"PK\x03")  # what a kill during a save leaves
+    half = models / ".tmp-99999-half-written"  # what a kill during a save leaves
+    half.mkdir()
+    (half / "model.keras").write_bytes(b"PK\x03")
     assert not (tmp_path / "k" / "results.json").exists()
+    assert not list((tmp_path / "k" / "cache" / "claims").glob("*.claim"))  # released on the way out
     # ... resumes without recomputing features or its first model, and (both models trained apart from run a's)
     # writes the same bytes as run a: determinism and resume in one.
     k = run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", progress=False, report=False)

@@ -139,26 +139,37 @@ class Engine:
             if s == "pending" and all(state.get(d) == "done" for d in jobs[k].deps)
         ]
         for key in sorted(ready, key=order.__getitem__):
-            if self.claims.acquire(key):
-                state[key] = "running"
-                self.records[key].status = "running"
-                self.executor.submit(jobs[key])
-            else:
+            if not self._claim_and_start(key, jobs, state):
                 state[key] = "waiting"
                 self.records[key].status = "waiting"
+
+    def _claim_and_start(self, key: str, jobs: dict[str, Job], state: dict[str, str]) -> bool:
+        """Claim ``key`` and hand it to the executor; False if another driver holds it."""
+        if not self.claims.acquire(key):
+            return False
+        summary = self._cached(jobs[key])  # another driver may have finished it before we claimed it
+        if summary is not None:
+            self.claims.release(key)
+            self._done(key, summary, state, "waited")
+            return True
+        state[key] = "running"
+        self.records[key].status = "running"
+        self.executor.submit(jobs[key])
+        return True
+
+    def _done(self, key: str, summary: dict, state: dict[str, str], status: str) -> None:
+        state[key] = "done"
+        self.summaries[key] = summary
+        self.records[key].status = status
 
     def _poll_waiting(self, jobs: dict[str, Job], state: dict[str, str]) -> None:
         """Jobs claimed by another driver: done when their entry appears; ours again if the claim goes stale."""
         for key in [k for k, s in state.items() if s == "waiting"]:
             summary = self._cached(jobs[key])
             if summary is not None:
-                state[key] = "done"
-                self.summaries[key] = summary
-                self.records[key].status = "waited"
-            elif self.claims.acquire(key):
-                state[key] = "running"
-                self.records[key].status = "running"
-                self.executor.submit(jobs[key])
+                self._done(key, summary, state, "waited")
+            else:
+                self._claim_and_start(key, jobs, state)
 
     def _finish(self, key: str, summary: dict, jobs: dict[str, Job], state, repairs: dict[str, int]) -> None:
         job, record = jobs[key], self.records[key]
@@ -181,9 +192,9 @@ class Engine:
             raise JobFailed(
                 f"{job.label} failed: {summary['error']}\n{summary.get('traceback', '')}".rstrip()
             )
-        state[key] = "done"
-        self.summaries[key] = summary
-        record.status, record.node, record.seconds = "computed", summary.get("node"), summary.get("seconds")
+        # A job that found its entry already written (a race with another driver) did no work.
+        self._done(key, summary, state, "waited" if summary.get("reused") else "computed")
+        record.node, record.seconds = summary.get("node"), summary.get("seconds")
         record.retries = max(record.retries, int(summary.get("attempt", 1)) - 1)
         clear_attempts(self.cache.root, key)
 

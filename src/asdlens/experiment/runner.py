@@ -152,14 +152,19 @@ def run_experiments(
             graph = {}
             for rj in run_jobs:
                 graph.update(rj.all())
-            targets = [j.key for rj in run_jobs for j in rj.scores.values()]
+            # Models are targets too: the run folder holds each model and its history (a lost model entry is
+            # retrained, to the same bytes, even when its scores are cached).
+            targets = [j.key for rj in run_jobs for j in (*rj.fits.values(), *rj.scores.values())]
             summaries = engine.run(graph, list(dict.fromkeys(targets)))
             timings["models_and_scores"] = time.perf_counter() - t0
         finally:
             pool.close()
-    summaries.update(feature_summaries)
     records = engine.records
-    computed_clips = {a for k, s in feature_summaries.items() for a in s.get("computed", [])}
+    # Clips computed in either phase (phase 2 recomputes damaged feature entries).
+    computed_clips = {
+        a for done in (feature_summaries, summaries) for s in done.values() for a in s.get("computed", [])
+    }
+    summaries = {**feature_summaries, **summaries}
     results = []
     seen: set[str] = set()
     seen_clips: set[str] = set()
