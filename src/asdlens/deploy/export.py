@@ -164,12 +164,16 @@ def parts(fmt: str, quantize: str) -> tuple[list[str], list[str]]:
     if quantize == "int8":
         return (
             [frontend, *rest],
-            ["network: int8 weights (per channel) and activations (per tensor), calibrated on training clips"],
+            [
+                "network: int8 weights (per channel) and activations (per tensor), calibrated on training clips"
+            ],
         )
     kind = "float16" if quantize == "float16" else "int8 (dynamic range: activations quantized at run time)"
     return (
         ["frontend arithmetic, frame stacking, per-vector score and aggregate (float32)"],
-        [f"every constant weight matrix of >= 1024 values stored as {kind}: network kernels and mel filterbank"],
+        [
+            f"every constant weight matrix of >= 1024 values stored as {kind}: network kernels and mel filterbank"
+        ],
     )
 
 
@@ -225,7 +229,9 @@ def export_unit(
     clips = source.calibration_clips(unit, calibration_clips) if quantize == "int8" else []
     representative = (lambda: (_fit(source.read(c), n_samples, c.path) for c in clips)) if clips else None
     stem = artifact_stem(unit, quantize)
-    path = write_graph(fn, fmt, quantize, Path(out_dir) / f"{stem}{SUFFIX[fmt]}", representative=representative)
+    path = write_graph(
+        fn, fmt, quantize, Path(out_dir) / f"{stem}{SUFFIX[fmt]}", representative=representative
+    )
     floats, quantized = parts(fmt, quantize)
     magnitude = "|X| (ComplexAbs) squared" if fmt == "onnx" else "re^2 + im^2"
     info = ArtifactInfo(
@@ -281,7 +287,13 @@ def export_run(
         source.unit(name)  # every name checked before the first export
     return [
         export_unit(
-            source, name, fmt, quantize, out_dir, n_samples=n_samples, batchnorm=batchnorm,
+            source,
+            name,
+            fmt,
+            quantize,
+            out_dir,
+            n_samples=n_samples,
+            batchnorm=batchnorm,
             calibration_clips=calibration_clips,
         )  # fmt: skip
         for name in names

@@ -66,7 +66,9 @@ def fold_batchnorm(model, *, check: bool = True):
             )
         if isinstance(layer, keras.layers.Dense) and isinstance(nxt, keras.layers.BatchNormalization):
             if nxt.axis not in (-1, len(model.input_shape) - 1) and list(np.ravel(nxt.axis)) != [-1]:
-                raise ValueError(f"model {model.name!r}: {nxt.name} normalises axis {nxt.axis}, not the units")
+                raise ValueError(
+                    f"model {model.name!r}: {nxt.name} normalises axis {nxt.axis}, not the units"
+                )
             kernel, bias = _dense_weights(layer)
             gamma = np.ones(kernel.shape[1]) if nxt.gamma is None else np.asarray(nxt.gamma, np.float64)
             beta = np.zeros(kernel.shape[1]) if nxt.beta is None else np.asarray(nxt.beta, np.float64)
@@ -134,7 +136,9 @@ def network_function(model, *, batchnorm: str = "fold") -> Callable:
 
     check_choice("batchnorm", batchnorm, BATCHNORM_MODES)
     if keras.backend.backend() != "tensorflow":
-        raise ValueError(f"export needs Keras's TensorFlow backend; KERAS_BACKEND is {keras.backend.backend()!r}")
+        raise ValueError(
+            f"export needs Keras's TensorFlow backend; KERAS_BACKEND is {keras.backend.backend()!r}"
+        )
     net = fold_batchnorm(model) if batchnorm == "fold" else model
     trainable = [np.asarray(v) for v in net.trainable_variables]
     non_trainable = [np.asarray(v) for v in net.non_trainable_variables]

@@ -59,7 +59,9 @@ class Runtime:
         try:
             fn = tf.saved_model.load(str(self.path)).signatures["serving_default"]
         except (OSError, KeyError, ValueError) as exc:
-            raise ValueError(f"{self.path}: not a SavedModel with a serving_default signature ({exc})") from None
+            raise ValueError(
+                f"{self.path}: not a SavedModel with a serving_default signature ({exc})"
+            ) from None
         (name,) = fn.structured_input_signature[1]
         (out,) = fn.structured_outputs
         return lambda x: fn(**{name: tf.constant(x)})[out].numpy()
