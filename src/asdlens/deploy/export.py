@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -112,12 +113,17 @@ def _convert_litert(saved: Path, quantize: str, representative) -> bytes:
     if representative is None:
         raise ValueError("int8 quantization needs a representative set of inputs")
     converter.representative_dataset = lambda: ([x] for x in representative())
-    debugger = tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_dataset=lambda: ([x] for x in representative())
-    )
+    with warnings.catch_warnings():
+        # The debugger opens its models with tf.lite.Interpreter, which warns that it is deprecated.
+        warnings.simplefilter("ignore", UserWarning)
+        debugger = tf.lite.experimental.QuantizationDebugger(
+            converter=converter, debug_dataset=lambda: ([x] for x in representative())
+        )
     outside = [name for name in _node_names(debugger.calibrated_model) if not _in_network(name)]
-    debugger.options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=outside)
-    return debugger.get_nondebug_quantized_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        debugger.options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=outside)
+        return debugger.get_nondebug_quantized_model()
 
 
 def _in_network(name: str) -> bool:
@@ -155,26 +161,36 @@ def versions() -> dict[str, str]:
     return out
 
 
-def parts(fmt: str, quantize: str) -> tuple[list[str], list[str]]:
-    """(float parts, quantized parts) of an artifact, for its sidecar and the report."""
-    frontend = "frontend: frames, window, FFT, |X|^2, mel, log (float32)"
-    rest = ["frame stacking", "per-vector score and clip aggregate (float32)"]
+def parts(path: Path, fmt: str, quantize: str) -> tuple[list[str], list[str]]:
+    """(float parts, quantized parts) of an artifact, read from the LiteRT file's tensor types where quantized."""
+    frontend = "frontend: frames, window, FFT, |X|^2, mel, log"
+    rest = ["frame stacking", "per-vector score and clip aggregate"]
     if quantize == "none":
-        return [frontend, "network (float32)", *rest], []
-    if quantize == "int8":
-        return (
-            [frontend, *rest],
-            [
-                "network: int8 weights (per channel) and activations (per tensor), calibrated on training clips"
-            ],
+        return [f"{frontend} (float32)", "network (float32)", *[f"{r} (float32)" for r in rest]], []
+    from ai_edge_litert.interpreter import Interpreter
+
+    kinds = {"float16": np.float16, "dynamic": np.int8, "int8": np.int8}
+    low = [
+        d["name"]
+        for d in Interpreter(model_path=str(path)).get_tensor_details()
+        if d["dtype"] == kinds[quantize]
+    ]
+    inside = sum(_in_network(n) for n in low)
+    outside = [n for n in low if not _in_network(n) and not n.startswith("tfl.quantize")]
+    kind = {
+        "float16": "float16 weights (computed in float32)",
+        "dynamic": "int8 weights, activations quantized at run time",
+        "int8": "int8 weights (per channel) and activations (per tensor), calibrated",
+    }[quantize]
+    quantized = [f"network: {kind} ({inside} tensors)"]
+    floats = [*rest]
+    if outside:
+        quantized.append(
+            f"frontend constants stored as {quantize} ({len(outside)} tensors: mel filterbank blocks, window, log constants)"
         )
-    kind = "float16" if quantize == "float16" else "int8 (dynamic range: activations quantized at run time)"
-    return (
-        ["frontend arithmetic, frame stacking, per-vector score and aggregate (float32)"],
-        [
-            f"every constant weight matrix of >= 1024 values stored as {kind}: network kernels and mel filterbank"
-        ],
-    )
+    else:
+        floats.insert(0, frontend)
+    return [f"{f} (float32)" for f in floats], quantized
 
 
 def export_unit(
@@ -232,7 +248,7 @@ def export_unit(
     path = write_graph(
         fn, fmt, quantize, Path(out_dir) / f"{stem}{SUFFIX[fmt]}", representative=representative
     )
-    floats, quantized = parts(fmt, quantize)
+    floats, quantized = parts(path, fmt, quantize)
     magnitude = "|X| (ComplexAbs) squared" if fmt == "onnx" else "re^2 + im^2"
     info = ArtifactInfo(
         file=path.name, format=fmt, quantization=quantize, runtime=RUNTIMES[fmt], batchnorm=batchnorm,
