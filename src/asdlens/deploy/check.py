@@ -213,9 +213,14 @@ def deploy_check(
 
 
 def _tf_threads() -> int | None:
+    """TensorFlow's intra-op threads: set in code, else from TF_NUM_INTRAOP_THREADS, else None (all cores)."""
+    import os
+
     import tensorflow as tf
 
-    return int(tf.config.threading.get_intra_op_parallelism_threads())
+    n = int(tf.config.threading.get_intra_op_parallelism_threads())
+    env = os.environ.get("TF_NUM_INTRAOP_THREADS")
+    return n if n else (int(env) if env and env.isdigit() else None)
 
 
 def _keras_scores(source, names) -> dict:
