@@ -1,0 +1,131 @@
+"""A finished run folder as the exporter reads it: config, plan, trained models, model keys, clip length."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class RunSource:
+    """A finished ``asdlens run`` folder.
+
+    Attributes
+    ----------
+    run_dir : pathlib.Path
+    data_root : pathlib.Path
+        The data the run was made from (``dataset.root``), or the one given to :func:`open_run`.
+    """
+
+    run_dir: Path
+    data_root: Path
+
+    @cached_property
+    def experiment(self):
+        from ..experiment import load_experiment
+
+        return load_experiment(self.run_dir / "config.yaml")
+
+    @cached_property
+    def plan(self):
+        from ..experiment.plan import make_plan
+
+        if not self.data_root.is_dir():
+            raise ValueError(
+                f"{self.run_dir}: its data root {self.data_root} is not there; pass the data with --data"
+            )
+        return make_plan(self.experiment, self.data_root)
+
+    @property
+    def unit_names(self) -> list[str]:
+        return [u.name for u in self.plan.units]
+
+    def unit(self, name: str):
+        for u in self.plan.units:
+            if u.name == name:
+                return u
+        raise ValueError(f"{self.run_dir}: no unit {name!r}; its units are {self.unit_names}")
+
+    def tests(self, name: str) -> list:
+        """The test groups scored by unit ``name``."""
+        return [t for t in self.plan.tests if t.unit == name]
+
+    def model_path(self, name: str) -> Path:
+        path = self.run_dir / "models" / f"{name}.keras"
+        if not path.is_file():
+            raise ValueError(f"{self.run_dir}: no trained model models/{name}.keras")
+        return path
+
+    def load_model(self, name: str):
+        from ..models import load_model
+
+        return load_model(self.model_path(name))
+
+    def model_key(self, name: str) -> str | None:
+        """The run's cache key of the unit's model (``results.json`` ``models``), or None."""
+        try:
+            models = json.loads((self.run_dir / "results.json").read_text()).get("models") or {}
+        except (OSError, ValueError, AttributeError):
+            return None
+        key = models.get(name) if isinstance(models, dict) else None
+        return key if isinstance(key, str) else None
+
+    def model_sha256(self, name: str) -> str:
+        return hashlib.sha256(self.model_path(name).read_bytes()).hexdigest()[:16]
+
+    def read(self, clip) -> np.ndarray:
+        """One clip as the run read it: the run's channel, checked sample rate, float32 in [-1, 1]."""
+        from ..data import read_audio
+
+        exp = self.experiment
+        return read_audio(clip.path, channel=exp.dataset.channel, expect_sr=exp.spec.sample_rate)
+
+    def clip_length(self, name: str) -> int:
+        """Samples of the unit's training clips (the exported input length); all must be equal."""
+        from ..data import wav_info
+
+        lengths = {}
+        for c in self.unit(name).train:
+            lengths.setdefault(wav_info(c.path).frames, c.path)
+        if len(lengths) != 1:
+            shown = ", ".join(f"{n} ({p.name})" for n, p in list(lengths.items())[:3])
+            raise ValueError(
+                f"{self.run_dir}: unit {name}'s training clips differ in length ({shown}); "
+                "give the exported clip length with --samples"
+            )
+        return next(iter(lengths))
+
+    def calibration_clips(self, name: str, count: int) -> list:
+        """``count`` training clips of the unit, evenly spaced over its sorted list (all if fewer)."""
+        train = list(self.unit(name).train)
+        if count >= len(train):
+            return train
+        picks = np.linspace(0, len(train) - 1, count).round().astype(int)
+        return [train[i] for i in sorted(set(picks.tolist()))]
+
+
+def open_run(run_dir: str | Path, data_root: str | Path | None = None) -> RunSource:
+    """Open a finished run folder.
+
+    Raises
+    ------
+    ValueError
+        Naming the folder: not a run folder (no ``config.yaml`` or ``models/``), or a config that does not load.
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.yaml").is_file():
+        raise ValueError(f"{run_dir}: not a finished run folder (no config.yaml)")
+    if not (run_dir / "models").is_dir():
+        raise ValueError(f"{run_dir}: not a finished run folder (no models/)")
+    source = RunSource(run_dir, Path("."))
+    exp = source.experiment
+    root = data_root if data_root is not None else exp.dataset.root
+    if root is None:
+        raise ValueError(f"{run_dir}/config.yaml: no dataset.root; pass the data with --data")
+    source.data_root = Path(root).expanduser().absolute()
+    return source
