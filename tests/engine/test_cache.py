@@ -18,7 +18,9 @@ def test_feature_roundtrip_and_header(tmp_path):
     cache.write_feature(path, logmel)
     np.testing.assert_array_equal(cache.read_feature(path), logmel)
     assert cache.feature_frames(path) == 40 and cache.feature_state(path) == ("ok", 40)
-    np.testing.assert_array_equal(np.load(path), logmel)  # still a plain .npy for numpy (the footer is ignored)
+    np.testing.assert_array_equal(
+        np.load(path), logmel
+    )  # still a plain .npy for numpy (the footer is ignored)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,9 @@ def test_a_claim_excludes_other_drivers_until_released(tmp_path):
 
 
 def test_claim_of_a_dead_process_on_this_host_is_taken_over(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     pid = int(dead.stdout)  # that process has exited
     a = Claims(tmp_path, "driver-a")
     a.folder.mkdir(parents=True)
@@ -37,7 +39,9 @@ def test_silent_claim_goes_stale_and_heartbeats_keep_it(tmp_path):
     os.utime(a.path("job"), (old, old))
     a.heartbeat()  # the owner is alive and refreshes it
     assert not b.acquire("job")
-    os.utime(a.path("job"), (old, old))  # now silent for longer than STALE_SECONDS (another host's driver died)
+    os.utime(
+        a.path("job"), (old, old)
+    )  # now silent for longer than STALE_SECONDS (another host's driver died)
     a.path("job").write_text(json.dumps({"owner": "driver-a", "host": "elsewhere", "pid": 1}))
     os.utime(a.path("job"), (old, old))
     assert b.acquire("job") and b.holder("job") == "driver-b"
