@@ -183,7 +183,8 @@ def _detect(paths: list[Path], extra_hints: Sequence[Path] = ()) -> tuple[str, s
                 "train/ folders only, with 2021 evidence (folder name or pump)",
                 ("dcase2021",),
             )
-        candidates = ("dcase2021",)
+        if not hints & set(dcase2022.YEARS) and "bearing" not in types:
+            candidates = ("dcase2021",)
     elif counts["dcase2021"] > counts["dcase2022"]:
         return "dcase2021", "source_test/ and target_test/ folders", ("dcase2021",)
     year, reason, more = dcase2022.guess_year(parsed["dcase2022"], hints)
@@ -255,7 +256,8 @@ def scan(
                     "layout-ambiguous",
                     root,
                     f"read as {layout} ({reason}); {', '.join(candidates)} fit equally; pass layout= "
-                    "(--layout) to choose. Their metrics agree within 2022-2025.",
+                    "(--layout) to choose"
+                    + ("" if "dcase2021" in candidates else " (2022-2025 share their metrics)"),
                 )
             )
     parse = PARSERS[layout]

@@ -56,19 +56,46 @@ def official_values(sections: Sequence[SectionResult], protocol: str) -> list[fl
     return [r.auc_source for r in ordered] + [r.auc_target for r in ordered] + [r.pauc for r in ordered]
 
 
-def _groups(sections: Sequence[SectionResult], protocol: str) -> dict[str, tuple[list, list]]:
-    """Per mean metric: (source-part values, target-part values), as the evaluators lay out their rows."""
-    out = {}
-    for metric in MEAN_METRICS:
-        if metric == "pauc" and protocol != "dcase2021":
-            both = [r.pauc for r in sections]
-            out[metric] = (both, both)  # the evaluators list pAUC once per domain: same means
-        else:
-            out[metric] = (
-                [getattr(r, f"{metric}_source") for r in sections],
-                [getattr(r, f"{metric}_target") for r in sections],
-            )
-    return out
+def _table(sections: Sequence[SectionResult], protocol: str) -> tuple[np.ndarray, np.ndarray]:
+    """The evaluators' performance table: one row per (section, domain) of (AUC, pAUC, precision, recall, F1),
+    in their order (2021: per type, source sections then target sections; 2022+: every section's source row,
+    then every target row, with the section's pAUC in both), NaN for undefined; and which rows are source rows.
+    """
+    rows, source = [], []
+
+    def row(r: SectionResult, dom: str) -> list:
+        pauc = getattr(r, f"pauc_{dom}") if protocol == "dcase2021" else r.pauc
+        values = [getattr(r, f"auc_{dom}"), pauc] + [getattr(r, f"{m}_{dom}") for m in MEAN_METRICS[2:]]
+        return [np.nan if v is None else v for v in values]
+
+    if protocol == "dcase2021":
+        for machine_type in sorted({r.machine_type for r in sections}):
+            unit = [r for r in sections if r.machine_type == machine_type]
+            for dom in ("source", "target"):
+                rows += [row(r, dom) for r in unit]
+                source += [dom == "source"] * len(unit)
+    else:
+        for dom in ("source", "target"):
+            rows += [row(r, dom) for r in sections]
+            source += [dom == "source"] * len(sections)
+    return np.array(rows, dtype=float).reshape(-1, len(MEAN_METRICS)), np.array(source, dtype=bool)
+
+
+def _column_means(table: np.ndarray, protocol: str, harmonic: bool) -> dict[str, float | None]:
+    """Mean of each column as the evaluator computes it (2021: ``axis=0`` of the rows; 2022+: ``axis=1`` of the
+    transposed table, a contiguous 5 x N array), so the float sums run in the same order."""
+    from scipy.stats import hmean
+
+    if table.shape[0] == 0:
+        return dict.fromkeys(MEAN_METRICS)
+    undefined = np.isnan(table).any(axis=0)
+    filled = np.where(np.isnan(table), 1.0, table)  # columns are reduced independently; NaN ones become None
+    if protocol == "dcase2021":
+        data, axis = filled, 0
+    else:
+        data, axis = np.ascontiguousarray(filled.T), 1
+    values = hmean(np.maximum(data, EPS), axis=axis) if harmonic else np.mean(data, axis=axis)
+    return {m: None if bad else float(v) for m, v, bad in zip(MEAN_METRICS, values, undefined, strict=True)}
 
 
 def _mean(values: list, harmonic: bool) -> float | None:
@@ -89,13 +116,13 @@ def means(sections: Sequence[SectionResult], protocol: str) -> dict[str, dict[st
         official column on its own: ``auc_source``, ``auc_target``, ``pauc`` (2022+) or ``pauc_source``,
         ``pauc_target`` (2021), as the 2023+ evaluators' "paper" table prints them per type.
     """
-    groups = _groups(sections, protocol)
-    out: dict[str, dict] = {"amean": {}, "hmean": {}, "source_hmean": {}, "target_hmean": {}}
-    for metric, (src, tgt) in groups.items():
-        out["amean"][metric] = _mean(src + tgt, False)
-        out["hmean"][metric] = _mean(src + tgt, True)
-        out["source_hmean"][metric] = _mean(src, True)
-        out["target_hmean"][metric] = _mean(tgt, True)
+    table, source = _table(sections, protocol)
+    out: dict[str, dict] = {
+        "amean": _column_means(table, protocol, False),
+        "hmean": _column_means(table, protocol, True),
+        "source_hmean": _column_means(table[source], protocol, True),
+        "target_hmean": _column_means(table[~source], protocol, True),
+    }
     columns = (
         ("auc_source", "auc_target", "pauc_source", "pauc_target")
         if protocol == "dcase2021"
@@ -245,6 +272,8 @@ def jackknife_ci95(labels: Sequence[int], scores: Sequence[float], *, max_fpr: f
     from scipy.stats import t
     from sklearn.metrics import roc_auc_score
 
+    confidence = 0.95
+
     y = np.asarray(labels, dtype=np.int64)
     s = np.asarray(scores, dtype=np.float64)
     n = y.size
@@ -257,7 +286,8 @@ def jackknife_ci95(labels: Sequence[int], scores: Sequence[float], *, max_fpr: f
         estimates[i] = roc_auc_score(y[keep], s[keep], max_fpr=max_fpr)
         keep[i] = True
     sigma = np.sqrt(np.sum((estimates - estimates.mean()) ** 2) / (n * (n - 1)))
-    return float(abs(t.ppf(0.025, n - 1)) * sigma)
+    # (1 - 0.95) / 2 is 0.025000000000000022 in floating point; the evaluators compute it so
+    return float(abs(t.ppf((1 - confidence) / 2, n - 1)) * sigma)
 
 
 def rows_from_clips(clips: Iterable, scores: Iterable[float]) -> list:
