@@ -68,9 +68,11 @@ def apply_attribute_files(clips: list[Clip], files: list[Path]) -> tuple[list[Cl
     """
     warnings: list[DataWarning] = []
     tables: dict[tuple[Path, str], tuple[Path, dict]] = {}
+    # only tables beside a type's clip folders: a ground-truth copy elsewhere in the tree is not one
+    type_dirs = {c.path.parent.parent for c in clips}
     for path in files:
         m = ATTRIBUTES_FILE.match(path.name)
-        if m:
+        if m and path.parent in type_dirs:
             try:
                 tables[(path.parent, m.group(1))] = (path, read_attributes_csv(path))
             except (ValueError, OSError, UnicodeDecodeError) as exc:

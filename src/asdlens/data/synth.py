@@ -374,7 +374,8 @@ def generate(
         DCASE 2021-2025: sections of the development and evaluation parts (default: the year's, e.g. 00-02 and
         03-05 for 2021/2022, 00 after).
     eval_types : sequence of str or None
-        DCASE 2021-2025: types of the evaluation part (default: the year's; 2023+ have their own).
+        DCASE 2021-2025: types of the evaluation part (default: the year's evaluation types for 2023+; for
+        2021/2022, which evaluate the development types on sections 03-05, ``types``).
     parts : sequence of {"dev", "eval"}
         DCASE 2021-2025: which parts to write.
     n_train_target : int or None

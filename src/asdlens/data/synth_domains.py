@@ -396,6 +396,8 @@ def generate_domains(
     recordings: list[Recording] = []
     for part in parts:
         part_types = (types if part == "dev" else eval_types) or default_types(layout, part)
+        if part == "eval" and not eval_types and types and layout in ("dcase2021", "dcase2022"):
+            part_types = types  # these years evaluate the development types on other sections
         part_sections = (sections if part == "dev" else eval_sections) or default_sections(layout, part)
         for s in part_sections:
             if not (len(str(s)) == 2 and str(s).isdigit()):
