@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from asdlens.cli import app
 from asdlens.data import read_audio, scan
 from asdlens.data.synth import generate, read_manifest
-from asdlens.data.synth_domains import SHIFT_KINDS, plan, render_clip, section_shift
+from asdlens.data.synth_domains import plan
+from asdlens.data.synth_shift import SHIFT_KINDS, render_clip, section_shift
 from asdlens.features import melspectrogram
 
 TINY = dict(n_train=2, n_train_target=1, n_test_normal=1, n_test_anomaly=2, duration=0.1)

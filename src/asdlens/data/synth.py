@@ -401,7 +401,9 @@ def generate(
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError(f"{name}={value!r} must be a non-negative integer")
     if layout in SECTION_LAYOUTS:
-        return _generate_sections(**locals())
+        from .synth_domains import generate_sections
+
+        return generate_sections(**locals())
     n_train = 100 if n_train is None else n_train
     n_test_normal = 50 if n_test_normal is None else n_test_normal
     n_test_anomaly = 50 if n_test_anomaly is None else n_test_anomaly
@@ -451,64 +453,6 @@ def generate(
             if progress:
                 progress(done, len(jobs))
     _write_manifest(out / "manifest.csv", sorted(rows, key=lambda r: r["path"]))
-    return out
-
-
-def _generate_sections(**kw) -> Path:
-    """The DCASE 2021-2025 branch of :func:`generate`: validate, prepare ``out``, hand over."""
-    from .synth_domains import generate_domains
-
-    if kw["ids"] is not None:
-        raise ValueError(
-            f"{kw['layout']} has sections, not machine IDs: pass sections= (--sections), not ids="
-        )
-    if kw["snrs"]:
-        raise ValueError(
-            f"{kw['layout']} sets its backgrounds per section (the 'noise' shift); snrs= is not used"
-        )
-    parts = tuple(kw["parts"])
-    if not parts or any(p not in ("dev", "eval") for p in parts):
-        raise ValueError(f"parts={kw['parts']!r} must name 'dev' and/or 'eval'")
-    lo, hi = (float(v) for v in kw["severity"])
-    if not 0.0 <= lo <= hi <= 1.0:
-        raise ValueError(f"severity={kw['severity']!r} must be a range (low, high) within [0, 1]")
-    for t in (*(kw["types"] or ()), *(kw["eval_types"] or ())):
-        if not t or "/" in t or t.startswith("."):
-            raise ValueError(f"machine type {t!r} is not a folder name")
-    n = int(round(float(kw["duration"]) * int(kw["sample_rate"])))
-    if n < 1:
-        raise ValueError(f"duration={kw['duration']!r} s gives no samples at {kw['sample_rate']} Hz")
-    out = _prepare_out(Path(kw["out"]), kw["overwrite"])
-    return generate_domains(
-        out,
-        layout=kw["layout"],
-        types=kw["types"],
-        eval_types=kw["eval_types"],
-        sections=kw["sections"],
-        eval_sections=kw["eval_sections"],
-        parts=parts,
-        n_train=kw["n_train"],
-        n_train_target=kw["n_train_target"],
-        n_test_normal=kw["n_test_normal"],
-        n_test_anomaly=kw["n_test_anomaly"],
-        n_supplemental=kw["n_supplemental"],
-        seed=kw["seed"],
-        n=n,
-        sample_rate=int(kw["sample_rate"]),
-        severity=(lo, hi),
-        workers=kw["workers"],
-        progress=kw["progress"],
-    )
-
-
-def _prepare_out(out: Path, overwrite: bool) -> Path:
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise ValueError(
-            f"{out}: folder is not empty; choose a new folder or pass overwrite=True (--overwrite)"
-        )
-    out.mkdir(parents=True, exist_ok=True)
     return out
 
 

@@ -1,15 +1,7 @@
 """Synthetic DCASE 2021-2025 trees with a real domain shift, their attribute tables and ground truth.
 
-Each machine type x section gets one **domain-shift attribute** that changes the machine's sound (the kind is a
-stable function of type and section):
-
-- ``spd`` (speed): the rotation runs at a different rate (source 100 % and 104 %, target 88 % or 116 %);
-- ``load``: louder, brighter harmonics and more broadband noise (source 0 and 1, target 3);
-- ``noise`` (background): source factory hall A at +6 / +3 dB SNR, target hall B (other hums and colour) at 0 dB;
-- ``mic`` (microphone position): the target microphone also hears a reflection 1.4 ms later (a comb filter) and
-  sits 3 dB further away.
-
-The source domain has two values of its attribute (or one for ``mic``), the target one value outside their range,
+Each machine type x section gets one **domain-shift attribute** that changes the machine's sound
+(:mod:`asdlens.data.synth_shift`: speed, load, background or microphone position). The source domain has two values of its attribute (or one for ``mic``), the target one value outside their range,
 and the training set is 990 source + 10 target clips (2021: 1000 + 3) at full size. A detector trained on it
 mostly learns the source sound, so normal target clips look unusual to it: the target domain is harder, as in
 the real data. Anomalies (the same kinds and severities as :mod:`asdlens.data.synth`) are rendered on top of the
@@ -36,30 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from . import dcase2021, dcase2022
-from .machines import (
-    ANOMALY_KINDS,
-    TYPE_ANOMALIES,
-    background,
-    machine_sound,
-    mix,
-    reference_power,
-    signature,
-    stable_seed,
-)
+from .machines import ANOMALY_KINDS, TYPE_ANOMALIES, stable_seed
 from .sections import HIDDEN_ATTRIBUTES
+from .synth_shift import render_clip, section_shift
 
-SHIFT_KINDS = ("spd", "load", "noise", "mic")
-#: Per kind: source values, target values (one is drawn per section).
-SHIFT_VALUES = {
-    "spd": (("100", "104"), ("88", "116")),
-    "load": (("0", "1"), ("3",)),
-    "noise": (("1", "2"), ("3",)),
-    "mic": (("1",), ("2",)),
-}
-#: noise value -> (factory hall, SNR in dB)
-NOISE_SETTINGS = {"1": ("A", 6.0), "2": ("A", 3.0), "3": ("B", 0.0)}
-BASE_SNR = 6.0  # dB, hall A: the background of every section whose shift is not the noise
-MIC_REFLECTION_S, MIC_REFLECTION_GAIN, MIC_DISTANCE_DB = 0.0014, 0.6, -3.0
 MANIFEST_FIELDS = (
     "path",
     "layout",
@@ -76,82 +48,6 @@ MANIFEST_FIELDS = (
     "part",
     "true_name",
 )
-
-
-@dataclass(frozen=True)
-class Shift:
-    """The domain shift of one machine type x section: attribute ``key`` with its source and target values."""
-
-    key: str
-    source: tuple[str, ...]
-    target: tuple[str, ...]
-
-
-def section_shift(machine_type: str, section: str) -> Shift:
-    """The shift of a section: a pure function of type and section (the same for every seed and year)."""
-    kind = SHIFT_KINDS[(stable_seed("shift", machine_type) + int(section)) % len(SHIFT_KINDS)]
-    source, targets = SHIFT_VALUES[kind]
-    rng = np.random.default_rng(stable_seed("shift-target", machine_type, section))
-    return Shift(kind, source, (targets[int(rng.integers(len(targets)))],))
-
-
-def _shifted_signature(machine_type: str, section: str, key: str, value: str):
-    sig = signature(machine_type, section)
-    if key == "spd":
-        factor = int(value) / 100.0
-        period = None if sig.event_period is None else sig.event_period / factor
-        return dataclasses.replace(sig, f0=sig.f0 * factor, event_period=period)
-    if key == "load":
-        load = int(value)
-        k = np.arange(1, sig.harmonic_amps.size + 1)
-        amps = sig.harmonic_amps * (1.0 + 0.25 * load * (k >= 3))
-        return dataclasses.replace(sig, harmonic_amps=amps, broadband=sig.broadband * (1.0 + 0.2 * load))
-    return sig
-
-
-def render_clip(
-    machine_type: str,
-    section: str,
-    attribute: tuple[str, str],
-    key: tuple,
-    *,
-    anomaly: str | None,
-    severity: float,
-    n: int,
-    sr: int,
-    clean: bool = False,
-) -> np.ndarray:
-    """One mono float32 clip of ``machine_type`` section ``section`` with ``attribute`` = (key, value) in effect.
-
-    ``clean`` leaves the background out (2025's supplemental "machine" recordings).
-    """
-    name, value = attribute
-    sig = _shifted_signature(machine_type, section, name, value)
-    machine = machine_sound(
-        sig, n, sr, np.random.default_rng(stable_seed("machine", *key)), anomaly=anomaly, severity=severity
-    )
-    if name == "load":
-        machine = machine * np.float32(10 ** (1.5 * int(value) / 20.0))
-    if name == "mic" and value != "1":
-        delay = int(round(MIC_REFLECTION_S * sr))
-        echo = np.concatenate([np.zeros(delay, np.float32), machine[:-delay]])
-        machine = (machine + MIC_REFLECTION_GAIN * echo) * np.float32(10 ** (MIC_DISTANCE_DB / 20.0))
-    hall, snr = NOISE_SETTINGS[value] if name == "noise" else ("A", BASE_SNR)
-    noise = background(
-        n, sr, np.random.default_rng(stable_seed("background", *key)), f"{machine_type}/hall {hall}"
-    )
-    ref = reference_power(machine_type, section, sr)
-    base = signature(machine_type, section)
-    y = mix(
-        machine.astype(np.float32),
-        noise,
-        snr=None if clean else snr,
-        ref_power=ref,
-        channels=1,
-        sig=base,
-        rng=np.random.default_rng(stable_seed("mics", *key)),
-    )
-    return y[0]
 
 
 @dataclass(frozen=True)
@@ -423,4 +319,62 @@ def generate_domains(
     write_attribute_tables(out, layout, recordings)
     write_ground_truth(out, layout, recordings)
     write_manifest(out / "manifest.csv", sorted(rows, key=lambda r: r["path"]))
+    return out
+
+
+def generate_sections(**kw) -> Path:
+    """The DCASE 2021-2025 branch of :func:`asdlens.data.synth.generate` (its keyword arguments): validate,
+    prepare ``out``, write."""
+
+    if kw["ids"] is not None:
+        raise ValueError(
+            f"{kw['layout']} has sections, not machine IDs: pass sections= (--sections), not ids="
+        )
+    if kw["snrs"]:
+        raise ValueError(
+            f"{kw['layout']} sets its backgrounds per section (the 'noise' shift); snrs= is not used"
+        )
+    parts = tuple(kw["parts"])
+    if not parts or any(p not in ("dev", "eval") for p in parts):
+        raise ValueError(f"parts={kw['parts']!r} must name 'dev' and/or 'eval'")
+    lo, hi = (float(v) for v in kw["severity"])
+    if not 0.0 <= lo <= hi <= 1.0:
+        raise ValueError(f"severity={kw['severity']!r} must be a range (low, high) within [0, 1]")
+    for t in (*(kw["types"] or ()), *(kw["eval_types"] or ())):
+        if not t or "/" in t or t.startswith("."):
+            raise ValueError(f"machine type {t!r} is not a folder name")
+    n = int(round(float(kw["duration"]) * int(kw["sample_rate"])))
+    if n < 1:
+        raise ValueError(f"duration={kw['duration']!r} s gives no samples at {kw['sample_rate']} Hz")
+    out = _prepare_out(Path(kw["out"]), kw["overwrite"])
+    return generate_domains(
+        out,
+        layout=kw["layout"],
+        types=kw["types"],
+        eval_types=kw["eval_types"],
+        sections=kw["sections"],
+        eval_sections=kw["eval_sections"],
+        parts=parts,
+        n_train=kw["n_train"],
+        n_train_target=kw["n_train_target"],
+        n_test_normal=kw["n_test_normal"],
+        n_test_anomaly=kw["n_test_anomaly"],
+        n_supplemental=kw["n_supplemental"],
+        seed=kw["seed"],
+        n=n,
+        sample_rate=int(kw["sample_rate"]),
+        severity=(lo, hi),
+        workers=kw["workers"],
+        progress=kw["progress"],
+    )
+
+
+def _prepare_out(out: Path, overwrite: bool) -> Path:
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise ValueError(
+            f"{out}: folder is not empty; choose a new folder or pass overwrite=True (--overwrite)"
+        )
+    out.mkdir(parents=True, exist_ok=True)
     return out
