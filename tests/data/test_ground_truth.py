@@ -254,3 +254,24 @@ def test_data_check_with_ground_truth(tmp_path):
     assert "2 warning(s) (read and handled)" in done.output and "[ground-truth-disagreement]" in done.output
     plain = runner.invoke(app, ["data", "check", str(tree)])
     assert plain.exit_code == 0 and "test unknown domain" in plain.output
+
+
+def test_dcase2020_eval_labels_from_the_2020_list(tmp_path):
+    wav(tmp_path / "fan/test/id_01_00000000.wav")
+    wav(tmp_path / "fan/test/id_01_00000001.wav")
+    lines = [
+        "fan",
+        "id_01_00000000.wav,normal_id_01_00000098.wav,0",
+        "id_01_00000001.wav,anomaly_id_01_00000064.wav,1",
+    ]
+    result = scan(tmp_path, ground_truth=text(tmp_path / "eval_data_list_2020.csv", lines))
+    assert result.layout == "dcase2020" and result.warnings == []
+    assert [(c.label, c.domain, c.attributes) for c in result] == [(0, None, ()), (1, None, ())]
+
+
+def test_data_check_counts_a_2021_eval_tree_without_ground_truth(tmp_path):
+    report = check_tree(tree_2021(tmp_path / "d"))
+    assert report.ok and report.scan.layout == "dcase2021"
+    assert report.counts[("fan", None, "03", "test source unlabeled")] == 4
+    assert report.counts[("fan", None, "00", "train target")] == 1
+    assert report.counts[("fan", None, "01", "test target anomaly")] == 2
