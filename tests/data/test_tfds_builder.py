@@ -95,3 +95,71 @@ def test_mimii_builder_splits_by_protocol(mimii_tree, tmp_path, config, protocol
 def test_missing_type_is_a_clear_error(dcase_tree, tmp_path):
     with pytest.raises(ValueError, match="holds no fan/train or fan/test clips"):
         _load("dcase2020_task2/fan", dcase_tree, tmp_path, "train")
+
+
+def test_section_builders_registered_per_year():
+    names = set(tfds.list_builders())
+    assert {f"dcase{y}_task2" for y in range(2021, 2026)} <= names
+    assert [c.name for c in builders.Dcase2021Task2.BUILDER_CONFIGS] == list(builders.dcase2021.TYPES)
+    assert "ToyDrone" in {c.name for c in builders.Dcase2023Task2.BUILDER_CONFIGS}
+    assert "ToyDrone" not in {c.name for c in builders.Dcase2024Task2.BUILDER_CONFIGS}
+
+
+def test_dcase2023_builder_with_ground_truth_in_manual_dir(tmp_path):
+    from asdlens.data.synth import generate
+
+    root = generate(
+        tmp_path / "d",
+        layout="dcase2023",
+        types=["fan"],
+        eval_types=["ToyTank"],
+        n_train=2,
+        n_train_target=1,
+        n_test_normal=1,
+        n_test_anomaly=1,
+        duration=0.1,
+    )
+    test = list(tfds.as_numpy(_load("dcase2023_task2/ToyTank", root, tmp_path / "tfds", "test")))
+    assert len(test) == 4
+    clips = {c.path.relative_to(root).as_posix(): c for c in scan(root, ground_truth=root / "ground_truth")}
+    for row in test:
+        clip = clips[row["audio/file_name"].decode()]
+        assert row["audio/file_name"].decode().startswith("eval_data/ToyTank/test/section_00_")
+        assert (int(row["label"]), row["audio/domain"].decode(), row["audio/section"].decode()) == (
+            clip.label,
+            clip.domain,
+            "00",
+        )
+        names = [n.decode() for n in row["audio/attributes"]["name"]]
+        values = [v.decode() for v in row["audio/attributes"]["value"]]
+        assert (
+            list(zip(names, values, strict=True)) == list(clip.attributes) and row["audio/attributes_known"]
+        )
+    train = list(tfds.as_numpy(_load("dcase2023_task2/ToyTank", root, tmp_path / "tfds", "train")))
+    assert sorted(r["audio/domain"].decode() for r in train) == ["source", "source", "target"]
+
+
+def test_dcase2021_builder_without_ground_truth(tmp_path):
+    from asdlens.data.synth import generate
+
+    root = generate(
+        tmp_path / "d",
+        layout="dcase2021",
+        types=["valve"],
+        parts=["eval"],
+        eval_sections=["03"],
+        n_train=1,
+        n_train_target=1,
+        n_test_normal=1,
+        n_test_anomaly=1,
+        duration=0.1,
+    )
+    (root / "ground_truth").rename(root.parent / "elsewhere")
+    test = list(tfds.as_numpy(_load("dcase2021_task2/valve", root, tmp_path / "tfds", "test")))
+    assert sorted((int(r["label"]), r["audio/domain"].decode()) for r in test) == [
+        (-1, "source"),
+        (-1, "source"),
+        (-1, "target"),
+        (-1, "target"),
+    ]
+    assert not any(r["audio/attributes_known"] for r in test)

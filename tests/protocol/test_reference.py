@@ -37,7 +37,15 @@ def test_mimii_paper_table3():
 
 
 def test_unknown_table_and_type():
-    assert set(REFERENCES) == {"dcase2020-dev", "mimii-paper"}
+    assert set(REFERENCES) == {
+        "dcase2020-dev",
+        "mimii-paper",
+        "dcase2021-dev",
+        "dcase2022-dev",
+        "dcase2023-eval",
+        "dcase2024-eval",
+        "dcase2025-eval",
+    }
     with pytest.raises(ValueError, match="unknown reference table 'dcase2021'.*dcase2020-dev"):
         reference("dcase2021")
     with pytest.raises(ValueError, match="no rows for machine type 'drill'"):

@@ -12,7 +12,7 @@ PROBLEMS_FOUND = 1
 
 data_app = typer.Typer(
     name="data",
-    help="Dataset trees: DCASE 2020 Task 2 and MIMII layouts.",
+    help="Dataset trees: DCASE Task 2 (2020-2025) and MIMII layouts.",
     no_args_is_help=True,
 )
 
@@ -49,11 +49,22 @@ def _progress(description: str):
 @data_app.command("check")
 def check(
     root: Path = typer.Argument(..., help="Dataset root (or any folder inside it)."),
-    layout: str = typer.Option("auto", help="auto | dcase2020 | mimii"),
+    layout: str = typer.Option(
+        "auto", help="auto | dcase2020 | mimii | dcase2021 | dcase2022 | dcase2023 | dcase2024 | dcase2025"
+    ),
     sample_rate: int = typer.Option(16000, "--sr", help="Required sample rate in Hz."),
-    channels: int = typer.Option(None, help="Required channels (default: 1 for dcase2020, 8 for mimii)."),
+    channels: int = typer.Option(
+        None, help="Required channels (default: 1 for the DCASE layouts, 8 for mimii)."
+    ),
+    ground_truth: list[Path] = typer.Option(
+        None,
+        "--ground-truth",
+        help="Published ground truth for evaluation test files: a file or folder (an evaluator checkout, "
+        "ground_truth_data/, eval_data_list_<year>.csv ...). Repeat for several.",
+    ),
 ) -> None:
-    """Validate every file under ROOT: a count table per type/ID/split and every problem. Exit 1 on problems."""
+    """Validate every file under ROOT: a count table per type/ID (section)/split and every problem. Exit 1 on
+    problems; warnings (known defects of published files, read and handled) do not fail the check."""
     from rich.console import Console
     from rich.table import Table
 
@@ -69,6 +80,7 @@ def check(
                 expect_sr=sample_rate,
                 expect_channels=channels,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                ground_truth=ground_truth or None,
             )
     result = report.scan
     mimii = result.layout == "mimii"
@@ -76,7 +88,7 @@ def check(
     table.add_column("type")
     if mimii:
         table.add_column("SNR dB", justify="right")
-    table.add_column("ID")
+    table.add_column("ID" if result.layout in ("dcase2020", "mimii") else "section")
     for column in report.columns:
         table.add_column(column, justify="right")
     table.add_column("with problems", justify="right")
@@ -93,6 +105,18 @@ def check(
     if report.ignored:
         names = ", ".join(p.name for p in report.ignored[:5]) + (" ..." if len(report.ignored) > 5 else "")
         console.print(f"ignored {len(report.ignored)} non-WAV file(s): {names}")
+    if report.warnings:
+        console.print(f"[yellow]{len(report.warnings)} warning(s) (read and handled):[/yellow]")
+        for warning in report.warnings:
+            where = ""
+            if warning.path is not None:
+                try:
+                    where = f"{warning.path.relative_to(result.root)}: "
+                except ValueError:
+                    where = f"{warning.path}: "
+            console.print(
+                f"  [{warning.code}] {where}{warning.message}", highlight=False, markup=False, soft_wrap=True
+            )
     if report.ok:
         console.print("[green]no problems found[/green]")
         return
@@ -108,14 +132,26 @@ def check(
 
 def synth(
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write the tree into (new or empty)."),
-    layout: str = typer.Option("dcase2020", help="dcase2020 | mimii"),
+    layout: str = typer.Option(
+        "dcase2020", help="dcase2020 | mimii | dcase2021 | dcase2022 | dcase2023 | dcase2024 | dcase2025"
+    ),
     types: str = typer.Option(None, help="Comma-separated machine types, e.g. pump,fan (default: all)."),
     ids: str = typer.Option(
-        None, help="Comma-separated machine IDs, e.g. 00,02 (default: the real dev IDs)."
+        None, help="Comma-separated machine IDs, e.g. 00,02 (default: the real dev IDs). dcase2020/mimii."
     ),
-    train: int = typer.Option(100, "--train", help="Normal training clips per ID."),
-    test_normal: int = typer.Option(50, "--test-normal", help="Normal test clips per ID."),
-    test_anomaly: int = typer.Option(50, "--test-anomaly", help="Anomalous test clips per ID."),
+    train: int = typer.Option(
+        None,
+        "--train",
+        help="Normal training clips per ID (default 100); 2021+: source clips per section (990).",
+    ),
+    test_normal: int = typer.Option(
+        None, "--test-normal", help="Normal test clips per ID (default 50); 2021+: per section and domain."
+    ),
+    test_anomaly: int = typer.Option(
+        None,
+        "--test-anomaly",
+        help="Anomalous test clips per ID (default 50); 2021+: per section and domain.",
+    ),
     snr: str = typer.Option(None, "--snr", help="SNRs in dB, e.g. -6,0,6 (mimii default) or 0 (dcase2020)."),
     seed: int = typer.Option(0, help="Random seed: same seed, same files."),
     duration: float = typer.Option(10.0, help="Seconds per clip."),
@@ -124,8 +160,21 @@ def synth(
     ),
     workers: int = typer.Option(1, help="Processes to render with."),
     overwrite: bool = typer.Option(False, help="Write into a non-empty folder."),
+    sections: str = typer.Option(None, help="2021+: development sections, e.g. 00,01 (default: the year's)."),
+    eval_types: str = typer.Option(
+        None, "--eval-types", help="2021+: evaluation types (default: the year's)."
+    ),
+    eval_sections: str = typer.Option(None, "--eval-sections", help="2021+: evaluation sections."),
+    parts: str = typer.Option("dev,eval", help="2021+: dev, eval or dev,eval."),
+    train_target: int = typer.Option(
+        None, "--train-target", help="2021+: target-domain training clips per section (default 10; 2021: 3)."
+    ),
+    supplemental: int = typer.Option(
+        0, help="2025: clean machine clips per evaluation type in supplemental/."
+    ),
 ) -> None:
-    """Write a synthetic DCASE 2020 or MIMII tree with known anomalies, plus manifest.csv."""
+    """Write a synthetic DCASE 2020-2025 or MIMII tree with known anomalies, plus manifest.csv (2021+: with a
+    domain shift per section, attribute tables and ground truth for the evaluation part)."""
     from ..data.synth import generate
 
     with user_errors():
@@ -147,11 +196,23 @@ def synth(
                 workers=workers,
                 overwrite=overwrite,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                **(
+                    dict(
+                        sections=_split_list(sections),
+                        eval_types=_split_list(eval_types),
+                        eval_sections=_split_list(eval_sections),
+                        parts=_split_list(parts) or (),
+                        n_train_target=train_target,
+                        n_supplemental=supplemental,
+                    )
+                    if layout not in ("dcase2020", "mimii")
+                    else {}
+                ),
             )
     from ..data.synth import read_manifest
 
     rows = read_manifest(out)
-    anomalies = sum(r["label"] for r in rows)
+    anomalies = sum(r["label"] or 0 for r in rows)
     typer.echo(f"{out}: {len(rows)} clips ({anomalies} anomalous), manifest {out / 'manifest.csv'}")
 
 

@@ -1,35 +1,57 @@
-"""Datasets: DCASE 2020 Task 2 and MIMII trees, audio reading and validation, a synthetic generator.
+"""Datasets: DCASE Task 2 (2020-2025) and MIMII trees, audio reading and validation, a synthetic generator.
 
 >>> from asdlens.data import scan, read_audio, mimii_split
+>>> tree = scan("dev_data", ground_truth="dcase2023_task2_evaluator")  # doctest: +SKIP
 >>> from asdlens.data.synth import generate, machine_clip
 
 ``asdlens.data.tf_dataset`` (tf.data) and ``asdlens.data.tfds`` (tensorflow-datasets builders) import TensorFlow
 when first used; everything else needs only NumPy, SciPy and soundfile.
 """
 
-from .clips import LAYOUTS, Clip, ScanResult, groups, select
-from .layouts import DCASE2020_TYPES, MIMII_IDS, MIMII_SNRS, MIMII_TYPES, detect_layout, scan
-from .splits import MIMII_PROTOCOLS, dcase2020_split, mimii_split, mimii_splits, split_clips
+from .clips import DOMAINS, LAYOUTS, SECTION_LAYOUTS, Clip, DataWarning, ScanResult, groups, select
+from .ground_truth import GroundTruth, apply_ground_truth, read_ground_truth
+from .layouts import (
+    DCASE2020_TYPES,
+    MIMII_IDS,
+    MIMII_SNRS,
+    MIMII_TYPES,
+    NoClipsError,
+    detect_layout,
+    scan,
+)
+from .sections import format_attributes, parse_attribute_suffix, parse_labelled_name
+from .splits import MIMII_PROTOCOLS, dcase2020_split, dcase_split, mimii_split, mimii_splits, split_clips
 from .wavfile import AudioError, WavInfo, inspect_wav, read_audio, wav_info
 
 __all__ = [
     "DCASE2020_TYPES",
+    "DOMAINS",
     "LAYOUTS",
+    "SECTION_LAYOUTS",
     "MIMII_IDS",
     "MIMII_PROTOCOLS",
     "MIMII_SNRS",
     "MIMII_TYPES",
     "AudioError",
     "Clip",
+    "DataWarning",
+    "GroundTruth",
+    "NoClipsError",
     "ScanResult",
     "WavInfo",
+    "apply_ground_truth",
     "dcase2020_split",
+    "dcase_split",
     "detect_layout",
+    "format_attributes",
     "groups",
     "inspect_wav",
     "mimii_split",
     "mimii_splits",
+    "parse_attribute_suffix",
+    "parse_labelled_name",
     "read_audio",
+    "read_ground_truth",
     "scan",
     "select",
     "split_clips",

@@ -8,12 +8,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clips import Clip, ScanResult
-from .layouts import is_wav, scan
+from .clips import LAYOUTS, SECTION_LAYOUTS, Clip, DataWarning, ScanResult
+from .layouts import NoClipsError, is_wav, scan
 from .wavfile import inspect_wav
 
-#: Channels each layout's files must have.
-LAYOUT_CHANNELS = {"dcase2020": 1, "mimii": 8}
+#: Channels each layout's files must have: every DCASE year is mono, MIMII has 8 microphones.
+LAYOUT_CHANNELS = {layout: 8 if layout == "mimii" else 1 for layout in LAYOUTS}
+#: Count-table columns, in display order.
+COLUMNS = (
+    "train",
+    "test normal",
+    "test anomaly",
+    "test unlabeled",
+    "normal",
+    "abnormal",
+    "train source",
+    "train target",
+    "test source normal",
+    "test source anomaly",
+    "test target normal",
+    "test target anomaly",
+    "test source unlabeled",
+    "test target unlabeled",
+    "test unknown domain",
+    "supplemental",
+)
 DURATION_TOLERANCE = 0.1  # s: clips further than this from their type's usual length are reported
 
 
@@ -26,7 +45,10 @@ class CheckReport:
     scan : ScanResult
     counts : dict
         ``(machine_type, snr, machine_id, column) -> number of clips``; column is "train", "test normal",
-        "test anomaly", "test unlabeled" (dcase2020) or "normal", "abnormal" (mimii).
+        "test anomaly", "test unlabeled" (dcase2020), "normal", "abnormal" (mimii), or for DCASE 2021-2025
+        (``machine_id`` is the section) "train source", "train target", "test source normal" ... "test target
+        anomaly", "test source unlabeled", "test unknown domain" (evaluation names without ground truth),
+        "supplemental".
     bad_clips : dict
         ``(machine_type, snr, machine_id) -> number of clips with at least one problem``.
     problems : list of (pathlib.Path, str)
@@ -35,6 +57,9 @@ class CheckReport:
         Files that are not WAV files (``manifest.csv``, notes ...): listed, not problems.
     durations : dict
         ``machine_type -> usual clip length in seconds`` (the most common one).
+    warnings : list of DataWarning
+        The scan's warnings (known defects of published files and the like): read and handled, so they do not
+        make the report fail.
     """
 
     scan: ScanResult
@@ -43,6 +68,7 @@ class CheckReport:
     problems: list[tuple[Path, str]] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
     durations: dict[str, float] = field(default_factory=dict)
+    warnings: list[DataWarning] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -50,14 +76,22 @@ class CheckReport:
 
     @property
     def columns(self) -> list[str]:
-        order = ["train", "test normal", "test anomaly", "test unlabeled", "normal", "abnormal"]
         present = {k[3] for k in self.counts}
-        return [c for c in order if c in present]
+        return [c for c in COLUMNS if c in present]
 
 
 def column_of(clip: Clip) -> str:
+    """The count-table column of a clip (see :attr:`CheckReport.counts`)."""
     if clip.layout == "mimii":
         return "abnormal" if clip.label else "normal"
+    if clip.layout in SECTION_LAYOUTS:
+        if clip.split == "supplemental":
+            return "supplemental"
+        if clip.domain is None:
+            return "train" if clip.split == "train" else "test unknown domain"
+        if clip.split == "train":
+            return f"train {clip.domain}"
+        return f"test {clip.domain} " + {0: "normal", 1: "anomaly", None: "unlabeled"}[clip.label]
     if clip.split == "train":
         return "train"
     return {0: "test normal", 1: "test anomaly", None: "test unlabeled"}[clip.label]
@@ -70,19 +104,22 @@ def check_tree(
     expect_sr: int = 16000,
     expect_channels: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    ground_truth=None,
 ) -> CheckReport:
     """Scan ``root`` and validate every WAV file; never stops at the first problem.
 
     Parameters
     ----------
     root : path
-    layout : {"auto", "dcase2020", "mimii"}
+    layout : {"auto", "dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025"}
     expect_sr : int
         Required sample rate (Hz).
     expect_channels : int or None
-        Required channel count; default from the layout (1 for dcase2020, 8 for mimii).
+        Required channel count; default from the layout (1 for the DCASE layouts, 8 for mimii).
     progress : callable or None
         ``progress(done, total)`` after each file.
+    ground_truth : path, sequence of paths, or None
+        Published ground truth for evaluation test files (see :func:`asdlens.data.scan`).
 
     Returns
     -------
@@ -94,10 +131,8 @@ def check_tree(
         If ``root`` is not a folder or ``layout`` is unknown. A tree with no clips is a problem in the report.
     """
     try:
-        result = scan(root, layout)
-    except ValueError as exc:
-        if "no DCASE 2020 or MIMII clips" not in str(exc):
-            raise
+        result = scan(root, layout, ground_truth=ground_truth)
+    except NoClipsError as exc:
         fallback = scan(root, "dcase2020")
         problems = [(p, r) for p, r in fallback.skipped if is_wav(p) or p.is_dir() or not p.exists()]
         problems.insert(0, (fallback.root, str(exc)))
@@ -148,6 +183,7 @@ def check_tree(
         problems=problems,
         ignored=sorted(ignored),
         durations=durations,
+        warnings=list(result.warnings),
     )
 
 

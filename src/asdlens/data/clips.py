@@ -1,4 +1,4 @@
-"""Clip records: one frozen row per audio file of a DCASE 2020 Task 2 or MIMII tree."""
+"""Clip records: one frozen row per audio file of a DCASE Task 2 (2020-2025) or MIMII tree."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LAYOUTS = ("dcase2020", "mimii")
-SPLITS = ("train", "test")
+#: Every layout :func:`asdlens.data.scan` reads. The first two are the original ones (auto detection prefers them
+#: on a tie, as before); the DCASE 2021-2025 layouts have sections, domains and attributes.
+LAYOUTS = ("dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
+#: Layouts whose unit of evaluation is a section (``Clip.machine_id`` holds the section number).
+SECTION_LAYOUTS = ("dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
+#: ``supplemental`` is DCASE 2025's folder of clean machine / noise recordings (neither train nor test).
+SPLITS = ("train", "test", "supplemental")
+DOMAINS = ("source", "target")
+
+#: Attributes as stored on a clip: ``(("car", "A1"), ("spd", "28V"))``, in the order they were read.
+Attributes = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -23,16 +32,30 @@ class Clip:
     machine_type : str
         ``"pump"``, ``"fan"``, ``"ToyCar"``, ... as spelled in the tree.
     machine_id : str
-        Two-digit machine ID, e.g. ``"00"``.
-    split : {"train", "test"} or None
-        DCASE 2020: the folder. MIMII has no split on disk, so scanned MIMII clips carry None until a
+        The unit of evaluation, two digits: the machine ID (DCASE 2020, MIMII: ``"00"`` from ``id_00``) or the
+        section (DCASE 2021-2025: ``"03"`` from ``section_03``). Code that groups clips by
+        ``(machine_type, snr, machine_id)`` therefore groups 2021+ clips by section, as the evaluators do.
+    split : {"train", "test", "supplemental"} or None
+        The folder (``source_test``/``target_test`` count as "test"; "supplemental" is DCASE 2025's
+        clean-machine/noise folder). MIMII has no split on disk, so scanned MIMII clips carry None until a
         protocol (:func:`asdlens.data.splits.mimii_split`) assigns one.
     label : {0, 1} or None
-        0 normal, 1 anomalous, None unknown (DCASE 2020 evaluation test files: ``id_05_00000000.wav``).
+        0 normal, 1 anomalous, None unknown (evaluation test files such as ``id_05_00000000.wav`` or
+        ``section_03_0000.wav``, unless ground truth was given to :func:`asdlens.data.scan`).
     snr : int or None
-        MIMII signal-to-noise ratio in dB (-6, 0, 6); None for DCASE 2020 or a MIMII tree without SNR folder.
+        MIMII signal-to-noise ratio in dB (-6, 0, 6); None for the DCASE layouts or a MIMII tree without SNR
+        folder.
     index : int
-        The number in the file name (``00000012`` -> 12).
+        The number in the file name (``00000012`` -> 12, ``section_00_source_test_normal_0012_...`` -> 12).
+    domain : {"source", "target"} or None
+        DCASE 2021-2025: the domain from the file name or the ground truth; None where it is unknown (an
+        evaluation test file of 2022+ without ground truth) or the layout has none (DCASE 2020, MIMII).
+    attributes : tuple of (str, str) pairs, or None
+        DCASE 2021-2025: the clip's attributes (domain-shift parameters), from ``attributes_XX.csv`` where the
+        tree has one, then from the file name (``car_A1_spd_28V`` -> ``(("car", "A1"), ("spd", "28V"))``; a
+        suffix that does not split into key/value pairs is kept whole as ``(("attribute", suffix),)``).
+        None means unknown: hidden (2024/2025 ``noAttribute`` names), or a test name that carries none.
+        ``()`` means there are none (DCASE 2020, MIMII, or an empty ``_.wav`` suffix).
     """
 
     path: Path
@@ -43,6 +66,8 @@ class Clip:
     label: int | None
     snr: int | None
     index: int
+    domain: str | None = None
+    attributes: Attributes | None = ()
 
     @property
     def group(self) -> tuple[str, int | None, str]:
@@ -50,8 +75,17 @@ class Clip:
         return (self.machine_type, self.snr, self.machine_id)
 
     @property
+    def section(self) -> str:
+        """The section (DCASE 2021-2025); the same field as ``machine_id``."""
+        return self.machine_id
+
+    @property
     def file_name(self) -> str:
         return self.path.name
+
+    def attribute(self, key: str) -> str | None:
+        """The value of attribute ``key``, or None when the clip has no such attribute (or they are unknown)."""
+        return dict(self.attributes or ()).get(key)
 
 
 def _match(value, wanted) -> bool:
@@ -70,8 +104,12 @@ def select(
     split: str | Sequence[str] | None = None,
     label: int | Sequence[int] | None = None,
     snr: int | Sequence[int] | None = None,
+    domain: str | Sequence[str] | None = None,
 ) -> list[Clip]:
-    """The clips whose fields match: each option is one value, a sequence of allowed values, or None (any)."""
+    """The clips whose fields match: each option is one value, a sequence of allowed values, or None (any).
+
+    ``machine_id`` also selects sections (DCASE 2021-2025 keep the section there).
+    """
     return [
         c
         for c in clips
@@ -80,6 +118,7 @@ def select(
         and _match(c.split, split)
         and _match(c.label, label)
         and _match(c.snr, snr)
+        and _match(c.domain, domain)
     ]
 
 
@@ -94,24 +133,52 @@ def groups(clips: Iterable[Clip]) -> dict[tuple[str, int | None, str], list[Clip
 
 
 @dataclass(frozen=True)
+class DataWarning:
+    """Something in a tree or its ground truth that asdlens read, handled and wants you to know.
+
+    Known defects of the published files (and anything else that is odd but readable) are reported this way,
+    never fixed silently. ``code`` is stable, for programs; ``message`` says what was found and what asdlens did.
+
+    Attributes
+    ----------
+    code : str
+        e.g. ``"name-without-test"``, ``"ground-truth-disagreement"``, ``"readme-eval-name"``.
+    path : pathlib.Path or None
+        The file (or folder) concerned, when there is one.
+    message : str
+    """
+
+    code: str
+    path: Path | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path is not None else self.message
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """What :func:`asdlens.data.scan` found under a root.
 
     Attributes
     ----------
     root : pathlib.Path
-    layout : {"dcase2020", "mimii"}
-        The layout used (the detected one when ``layout="auto"``).
+    layout : str
+        The layout used (the detected one when ``layout="auto"``), one of :data:`LAYOUTS`.
     clips : list of Clip
         Sorted by path.
     skipped : list of (pathlib.Path, str)
         Files (and empty folders) that are not clips of the layout, each with the reason.
+    warnings : list of DataWarning
+        What was read but deserves attention: known defects of the published names and ground-truth files,
+        disagreements between files, an ambiguous layout choice. Empty for a clean tree.
     """
 
     root: Path
     layout: str
     clips: list[Clip] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[DataWarning] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -120,7 +187,8 @@ class ScanResult:
         return iter(self.clips)
 
     def select(self, **criteria) -> list[Clip]:
-        """Clips matching ``machine_type=``, ``machine_id=``, ``split=``, ``label=``, ``snr=`` (see :func:`select`)."""
+        """Clips matching ``machine_type=``, ``machine_id=``, ``split=``, ``label=``, ``snr=``, ``domain=``
+        (see :func:`select`)."""
         return select(self.clips, **criteria)
 
     @property
@@ -129,6 +197,10 @@ class ScanResult:
 
     def machine_ids(self, machine_type: str | None = None) -> list[str]:
         return sorted({c.machine_id for c in self.clips if machine_type in (None, c.machine_type)})
+
+    def sections(self, machine_type: str | None = None) -> list[str]:
+        """The sections (DCASE 2021-2025; the same as :meth:`machine_ids`)."""
+        return self.machine_ids(machine_type)
 
     @property
     def snrs(self) -> list[int | None]:

@@ -1,6 +1,8 @@
-"""The two on-disk layouts, file-name parsing and :func:`scan`.
+"""The on-disk layouts, file-name parsing, layout detection and :func:`scan`.
 
-Facts (from the DCASE 2020 Task 2 task page and its baseline, and the MIMII paper / zenodo record / mimii_baseline):
+DCASE 2020 and MIMII are parsed here; DCASE 2021 in :mod:`.dcase2021`, DCASE 2022-2025 (one naming) in
+:mod:`.dcase2022`, their attribute tables in :mod:`.attributes` and published ground truth in
+:mod:`.ground_truth`. Facts (from the DCASE 2020 Task 2 task page and its baseline, and the MIMII paper / zenodo record / mimii_baseline):
 
 - DCASE 2020 Task 2 development set: ``<root>/<type>/train/normal_id_01_00000000.wav`` and
   ``<root>/<type>/test/{normal,anomaly}_id_01_00000000.wav``; the additional training set uses the same names
@@ -12,11 +14,16 @@ Facts (from the DCASE 2020 Task 2 task page and its baseline, and the MIMII pape
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from .clips import LAYOUTS, Clip, ScanResult
+from . import dcase2021, dcase2022
+from .attributes import apply_attribute_files
+from .clips import LAYOUTS, SECTION_LAYOUTS, Clip, DataWarning, ScanResult
+from .ground_truth import apply_ground_truth, read_ground_truth
 
 DCASE2020_TYPES = ("ToyCar", "ToyConveyor", "fan", "pump", "slider", "valve")
 MIMII_TYPES = ("fan", "pump", "slider", "valve")
@@ -91,7 +98,22 @@ def parse_mimii(path: Path) -> Clip | str:
     return Clip(path, "mimii", machine_type, machine_id, None, label, snr, int(m.group(1)))
 
 
-PARSERS = {"dcase2020": parse_dcase2020, "mimii": parse_mimii}
+PARSERS = {
+    "dcase2020": parse_dcase2020,
+    "mimii": parse_mimii,
+    "dcase2021": dcase2021.parse_dcase2021,
+    **{year: functools.partial(dcase2022.parse_dcase2022, layout=year) for year in dcase2022.YEARS},
+}
+PATTERNS = {
+    "dcase2020": DCASE_PATTERN,
+    "mimii": MIMII_PATTERN,
+    "dcase2021": dcase2021.PATTERN,
+    **{year: dcase2022.PATTERN for year in dcase2022.YEARS},
+}
+
+
+class NoClipsError(ValueError):
+    """``layout="auto"`` found no clip of any layout."""
 
 
 def _walk(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -124,38 +146,97 @@ def _walk(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return sorted(files), problems
 
 
-def detect_layout(paths: list[Path]) -> str:
-    """The layout that parses more of ``paths`` ("dcase2020" on a tie, ValueError when neither parses any)."""
-    counts = {name: sum(isinstance(parse(p), Clip) for p in paths) for name, parse in PARSERS.items()}
-    best = max(LAYOUTS, key=lambda name: counts[name])
+_YEAR_FOLDER = re.compile(r"^dcase[_-]?(20\d\d)(t2|_?task_?2)?$", re.IGNORECASE)
+
+
+def _year_hints(paths: Sequence[Path]) -> set[str]:
+    """Years named by dataset folders (``dcase2023t2``, ``DCASE2024_task2``) on the paths."""
+    parts = {part for p in paths for part in p.parts}
+    return {f"dcase{m.group(1)}" for m in map(_YEAR_FOLDER.match, parts) if m}
+
+
+def _detect(paths: list[Path], extra_hints: Sequence[Path] = ()) -> tuple[str, str, tuple[str, ...]]:
+    """``(layout, reason, candidates)``: the layout that parses most of ``paths``, why, and what else fits."""
+    family = {
+        "dcase2020": parse_dcase2020,
+        "mimii": parse_mimii,
+        "dcase2021": dcase2021.parse_dcase2021,
+        "dcase2022": dcase2022.parse_dcase2022,
+    }
+    parsed = {name: [c for c in map(parse, paths) if isinstance(c, Clip)] for name, parse in family.items()}
+    counts = {name: len(clips) for name, clips in parsed.items()}
+    best = max(family, key=lambda name: counts[name])  # first on a tie: dcase2020, then mimii
     if counts[best] == 0:
-        raise ValueError(
-            f"no DCASE 2020 or MIMII clips found among {len(paths)} WAV file(s); expected "
-            f"{DCASE_PATTERN} or {MIMII_PATTERN}"
+        raise NoClipsError(
+            f"no DCASE 2020-2025 or MIMII clips found among {len(paths)} WAV file(s); expected "
+            f"{DCASE_PATTERN} (2020), {dcase2022.PATTERN} (2021-2025) or {MIMII_PATTERN}"
         )
-    return best
+    hints = _year_hints([*paths[:50], *extra_hints])
+    if best in ("dcase2020", "mimii"):
+        return best, f"{counts[best]} of {len(paths)} WAV files have {best} names", (best,)
+    candidates: tuple[str, ...] = ()
+    if counts["dcase2021"] == counts["dcase2022"]:  # train/ folders only: the two namings are the same
+        types = {c.machine_type for c in parsed["dcase2021"]}
+        if "dcase2021" in hints or ("pump" in types and "bearing" not in types):
+            return (
+                "dcase2021",
+                "train/ folders only, with 2021 evidence (folder name or pump)",
+                ("dcase2021",),
+            )
+        if not hints & set(dcase2022.YEARS) and "bearing" not in types:
+            candidates = ("dcase2021",)
+    elif counts["dcase2021"] > counts["dcase2022"]:
+        return "dcase2021", "source_test/ and target_test/ folders", ("dcase2021",)
+    year, reason, more = dcase2022.guess_year(parsed["dcase2022"], hints)
+    return year, reason, (*more, *candidates)
 
 
-def scan(root: str | os.PathLike, layout: str = "auto") -> ScanResult:
-    """List the clips of a DCASE 2020 Task 2 or MIMII tree.
+def detect_layout(paths: list[Path]) -> str:
+    """The layout that parses most of ``paths`` (DCASE 2020 before MIMII on a tie; the DCASE 2022-2025 year
+    from the evidence :func:`asdlens.data.dcase2022.guess_year` weighs).
+
+    Raises
+    ------
+    NoClipsError
+        A ValueError, when no layout parses any path.
+    """
+    return _detect(paths)[0]
+
+
+def scan(
+    root: str | os.PathLike,
+    layout: str = "auto",
+    *,
+    ground_truth: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+) -> ScanResult:
+    """List the clips of a DCASE Task 2 (2020-2025) or MIMII tree.
 
     Parameters
     ----------
     root : path
         Any folder of the tree: the dataset root, one machine type, one SNR folder ...; the parts of the path
         above ``root`` count too (``root=".../pump/train"`` still knows the type).
-    layout : {"auto", "dcase2020", "mimii"}
-        "auto" picks the layout that matches more WAV files (see ``ScanResult.layout``).
+    layout : {"auto", "dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025"}
+        "auto" picks the layout that matches most WAV files; within DCASE 2022-2025 (one naming) the year comes
+        from a ``dcaseYYYY`` folder name, the sections, the evaluation types, ``supplemental/`` or
+        ``noAttribute`` names, and an undecidable choice is reported in ``ScanResult.warnings``.
+    ground_truth : path, sequence of paths, or None
+        Published ground truth for evaluation test files (a file, or a folder such as an evaluator checkout:
+        ``ground_truth_*.csv``, ``ground_truth_data/``, ``ground_truth_domain/``, ``ground_truth_attributes/``,
+        ``eval_data_list_<year>.csv``, ``attributes_00_*_correspondence.csv``; see :mod:`asdlens.data.ground_truth`).
+        It fills in hidden labels, domains and attributes; disagreements are reported, not fixed.
 
     Returns
     -------
     ScanResult
-        ``clips`` sorted by path; ``skipped`` lists every other file and every empty folder with the reason.
+        ``clips`` sorted by path; ``skipped`` lists every other file and every empty folder with the reason;
+        ``warnings`` what was read but is odd (known defects of published files, disagreements).
 
     Raises
     ------
     ValueError
-        If ``root`` is not a folder, ``layout`` is unknown, or ``layout="auto"`` finds no clip of either layout.
+        If ``root`` is not a folder, ``layout`` is unknown, ``layout="auto"`` finds no clip of any layout
+        (:class:`NoClipsError`), or a ground-truth file is missing or malformed (file and line named).
     """
     if layout not in ("auto", *LAYOUTS):
         raise ValueError(
@@ -166,8 +247,19 @@ def scan(root: str | os.PathLike, layout: str = "auto") -> ScanResult:
         raise ValueError(f"{root}: not a folder" if root.exists() else f"{root}: no such folder")
     files, skipped = _walk(root)
     wavs = [p for p in files if is_wav(p)]
+    warnings: list[DataWarning] = []
     if layout == "auto":
-        layout = detect_layout(wavs)
+        layout, reason, candidates = _detect(wavs, [root])
+        if len(candidates) > 1:
+            warnings.append(
+                DataWarning(
+                    "layout-ambiguous",
+                    root,
+                    f"read as {layout} ({reason}); {', '.join(candidates)} fit equally; pass layout= "
+                    "(--layout) to choose"
+                    + ("" if "dcase2021" in candidates else " (2022-2025 share their metrics)"),
+                )
+            )
     parse = PARSERS[layout]
     clips: list[Clip] = []
     for p in files:
@@ -179,6 +271,17 @@ def scan(root: str | os.PathLike, layout: str = "auto") -> ScanResult:
             clips.append(parsed)
         else:
             skipped.append((p, parsed))
+    if layout in SECTION_LAYOUTS:
+        clips, found = apply_attribute_files(clips, [p for p in files if not is_wav(p)])
+        warnings += found
+        warnings += [DataWarning(*w) for w in dcase2022.name_warnings(clips)]
+    if ground_truth is not None:
+        clips, found = apply_ground_truth(clips, read_ground_truth(ground_truth), layout)
+        warnings += found
     return ScanResult(
-        root=root, layout=layout, clips=sorted(clips, key=lambda c: c.path), skipped=sorted(skipped)
+        root=root,
+        layout=layout,
+        clips=sorted(clips, key=lambda c: c.path),
+        skipped=sorted(skipped),
+        warnings=warnings,
     )

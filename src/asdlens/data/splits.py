@@ -1,4 +1,4 @@
-"""Train/test splits: DCASE 2020 (the folder) and the two MIMII protocols.
+"""Train/test splits: DCASE 2020-2025 (the folder) and the two MIMII protocols.
 
 MIMII ships no split. Two protocols are in use, both per machine type x ID x SNR:
 
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .clips import Clip, groups
+from .clips import SECTION_LAYOUTS, Clip, groups
 
 MIMII_PROTOCOLS = ("paper", "repo")
 
@@ -103,14 +103,29 @@ def dcase2020_split(clips: Iterable[Clip]) -> tuple[list[Clip], list[Clip]]:
     return [c for c in clips if c.split == "train"], [c for c in clips if c.split == "test"]
 
 
+def dcase_split(clips: Iterable[Clip]) -> tuple[list[Clip], list[Clip]]:
+    """DCASE 2020-2025 clips by their folder: ``(train, test)``, each in path order.
+
+    DCASE 2025's ``supplemental/`` clips (clean machine or noise recordings) are in neither: a detector that
+    uses them selects them itself (``select(clips, split="supplemental")``).
+    """
+    clips = sorted(clips, key=lambda c: c.path)
+    bad = [c for c in clips if c.split not in ("train", "test", "supplemental")]
+    if bad:
+        raise ValueError(f"{bad[0].path}: split={bad[0].split!r}; dcase_split takes DCASE clips")
+    return [c for c in clips if c.split == "train"], [c for c in clips if c.split == "test"]
+
+
 def split_clips(
     clips: Iterable[Clip], protocol: str = "paper", *, seed: int = 0
 ) -> tuple[list[Clip], list[Clip]]:
-    """Train and test clips of any tree: DCASE 2020 by folder, MIMII by ``protocol`` per group, concatenated."""
+    """Train and test clips of any tree: DCASE by folder, MIMII by ``protocol`` per group, concatenated."""
     clips = list(clips)
     layouts = {c.layout for c in clips}
     if layouts == {"dcase2020"}:
         return dcase2020_split(clips)
+    if len(layouts) == 1 and layouts <= set(SECTION_LAYOUTS):
+        return dcase_split(clips)
     if layouts == {"mimii"}:
         train, test = [], []
         for tr, te in mimii_splits(clips, protocol, seed=seed).values():

@@ -1,7 +1,8 @@
-"""Synthetic machine sounds in the real DCASE 2020 Task 2 and MIMII layouts.
+"""Synthetic machine sounds in the real DCASE 2020-2025 Task 2 and MIMII layouts.
 
 :func:`machine_clip` makes one clip in memory; :func:`generate` writes a whole tree plus ``manifest.csv``.
-The sound models live in :mod:`asdlens.data.machines`.
+The sound models live in :mod:`asdlens.data.machines`; the DCASE 2021-2025 layouts (sections, a domain shift,
+attribute tables, evaluation trees with ground truth) in :mod:`asdlens.data.synth_domains`.
 
 Determinism: every clip is drawn from its own random stream, seeded by ``(seed, machine type, machine ID, role,
 index)``, so a clip's samples do not depend on how many other clips, IDs or types are generated. A MIMII clip is
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .clips import SECTION_LAYOUTS
 from .layouts import DCASE2020_TYPES, MIMII_IDS, MIMII_SNRS, MIMII_TYPES
 from .machines import (
     ANOMALY_KINDS,
@@ -310,9 +312,9 @@ def generate(
     layout: str = "dcase2020",
     types: Sequence[str] | None = None,
     ids: Sequence[str] | None = None,
-    n_train: int = 100,
-    n_test_normal: int = 50,
-    n_test_anomaly: int = 50,
+    n_train: int | None = None,
+    n_test_normal: int | None = None,
+    n_test_anomaly: int | None = None,
     snrs: Sequence[int] | None = None,
     seed: int = 0,
     duration: float = 10.0,
@@ -322,6 +324,12 @@ def generate(
     workers: int = 1,
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    sections: Sequence[str] | None = None,
+    eval_types: Sequence[str] | None = None,
+    eval_sections: Sequence[str] | None = None,
+    parts: Sequence[str] = ("dev", "eval"),
+    n_train_target: int | None = None,
+    n_supplemental: int = 0,
 ) -> Path:
     """Write a synthetic dataset tree in the real layout, plus ``manifest.csv``.
 
@@ -329,16 +337,21 @@ def generate(
     ----------
     out : path
         Root folder to create. It must be empty or absent unless ``overwrite``.
-    layout : {"dcase2020", "mimii"}
+    layout : {"dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025"}
         dcase2020: ``<type>/{train,test}/{normal,anomaly}_id_NN_NNNNNNNN.wav``, mono.
         mimii: ``<snr>_dB_<type>/<type>/id_NN/{normal,abnormal}/NNNNNNNN.wav``, 8 channels.
+        dcase2021 ... dcase2025: ``dev_data/`` and ``eval_data/`` in the year's naming with a domain shift per
+        section, attribute tables, and ``ground_truth/`` for the evaluation test files
+        (:mod:`asdlens.data.synth_domains`).
     types : sequence of str or None
-        Machine types; default: all types of the layout.
+        Machine types; default: all types of the layout (2021+: the development types).
     ids : sequence of str or None
-        Machine IDs for every type; default: the real development IDs of each type.
-    n_train, n_test_normal, n_test_anomaly : int
-        Clips per machine ID. For mimii (no split on disk) ``n_train + n_test_normal`` normal clips and
-        ``n_test_anomaly`` abnormal clips are written per ID and SNR.
+        Machine IDs for every type (dcase2020, mimii); default: the real development IDs of each type.
+    n_train, n_test_normal, n_test_anomaly : int or None
+        Clips per machine ID (default 100, 50, 50). For mimii (no split on disk) ``n_train + n_test_normal``
+        normal clips and ``n_test_anomaly`` abnormal clips are written per ID and SNR. DCASE 2021-2025: source
+        training clips per section and test clips per domain x label; default the full size (990, 50, 50;
+        2021: 1000, 100, 100).
     snrs : sequence of int or None
         SNRs in dB. mimii: default -6, 0, 6 (one tree per SNR); dcase2020: one value, default 0.
     seed : int
@@ -357,23 +370,45 @@ def generate(
         Allow writing into a non-empty folder (files of the same name are replaced).
     progress : callable or None
         Called as ``progress(done, total)`` after each recording.
+    sections, eval_sections : sequence of str or None
+        DCASE 2021-2025: sections of the development and evaluation parts (default: the year's, e.g. 00-02 and
+        03-05 for 2021/2022, 00 after).
+    eval_types : sequence of str or None
+        DCASE 2021-2025: types of the evaluation part (default: the year's evaluation types for 2023+; for
+        2021/2022, which evaluate the development types on sections 03-05, ``types``).
+    parts : sequence of {"dev", "eval"}
+        DCASE 2021-2025: which parts to write.
+    n_train_target : int or None
+        DCASE 2021-2025: target-domain training clips per section (default 10; 2021: 3).
+    n_supplemental : int
+        DCASE 2025: clean machine recordings per evaluation type in ``supplemental/``.
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
-    if layout not in ("dcase2020", "mimii"):
-        raise ValueError(f"layout={layout!r} is not allowed; choose 'dcase2020' or 'mimii'")
-    if snr_dirs not in _SNR_DIR_STYLES:
-        raise ValueError(f"snr_dirs={snr_dirs!r} is not allowed; choose one of {list(_SNR_DIR_STYLES)}")
+    allowed = ("dcase2020", "mimii", *SECTION_LAYOUTS)
+    if layout not in allowed:
+        raise ValueError(f"layout={layout!r} is not allowed; choose one of {list(allowed)}")
     for name, value in (
         ("n_train", n_train),
         ("n_test_normal", n_test_normal),
         ("n_test_anomaly", n_test_anomaly),
+        ("n_train_target", n_train_target),
+        ("n_supplemental", n_supplemental),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError(f"{name}={value!r} must be a non-negative integer")
+    if layout in SECTION_LAYOUTS:
+        from .synth_domains import generate_sections
+
+        return generate_sections(**locals())
+    n_train = 100 if n_train is None else n_train
+    n_test_normal = 50 if n_test_normal is None else n_test_normal
+    n_test_anomaly = 50 if n_test_anomaly is None else n_test_anomaly
+    if snr_dirs not in _SNR_DIR_STYLES:
+        raise ValueError(f"snr_dirs={snr_dirs!r} is not allowed; choose one of {list(_SNR_DIR_STYLES)}")
     lo, hi = (float(v) for v in severity)
     if not 0.0 <= lo <= hi <= 1.0:
         raise ValueError(f"severity={severity!r} must be a range (low, high) within [0, 1]")
@@ -432,11 +467,12 @@ def _write_manifest(path: Path, rows: list[dict]) -> None:
 
 def read_manifest(root: str | os.PathLike) -> list[dict]:
     """The rows of ``<root>/manifest.csv`` with ``label``, ``index``, ``snr`` as int (None if empty) and
-    ``severity`` as float; ``path`` stays relative to ``root``."""
+    ``severity`` as float; ``path`` stays relative to ``root``. DCASE 2021-2025 manifests add ``domain``,
+    ``attributes`` (``key=value``), ``part`` (dev/eval) and ``true_name`` (the labelled name of the clip)."""
     rows = []
     with open(Path(root) / "manifest.csv", newline="") as f:
         for row in csv.DictReader(f):
-            row["label"] = int(row["label"])
+            row["label"] = int(row["label"]) if row["label"] != "" else None
             row["index"] = int(row["index"])
             row["snr"] = int(row["snr"]) if row["snr"] else None
             row["severity"] = float(row["severity"])

@@ -1,6 +1,6 @@
-"""tensorflow-datasets builders for DCASE 2020 Task 2 and MIMII trees already on disk (nothing is downloaded).
+"""tensorflow-datasets builders for DCASE 2020-2025 Task 2 and MIMII trees already on disk (nothing is downloaded).
 
-Importing this module registers two builders with ``tensorflow_datasets``:
+Importing this module registers these builders with ``tensorflow_datasets``:
 
 - ``dcase2020_task2``: one config per machine type (``dcase2020_task2/pump`` ...). ``manual_dir`` is the folder
   holding the ``<type>/`` folders (the dev set, the additional training set and the eval test set can be merged
@@ -10,6 +10,14 @@ Importing this module registers two builders with ``tensorflow_datasets``:
   (``mimii/pump_6dB``, ``mimii/valve_min6dB``), split by the MIMII paper's protocol (seed 0), plus the same
   configs with the mimii_baseline code's protocol, suffixed ``_repo`` (``mimii/pump_6dB_repo``; see
   :mod:`asdlens.data.splits`). ``manual_dir`` holds the SNR folders (``-6_dB_pump/`` or ``min6dB/`` ...).
+- ``dcase2021_task2`` ... ``dcase2025_task2``: one config per machine type of the year (development and
+  evaluation types, e.g. ``dcase2023_task2/ToyDrone``). ``manual_dir`` holds the ``<type>/`` folders (dev,
+  additional training and evaluation sets may be merged, as the baselines do). Splits: ``train`` and ``test``
+  (and ``supplemental`` where 2025's folder exists). Published ground truth placed in ``<manual_dir>/ground_truth/``
+  (any format :func:`asdlens.data.scan` reads) labels the evaluation test files; without it their ``label`` is -1
+  and (2022+) their domain "unknown". Extra features: ``audio/section`` (``"00"``), ``audio/domain``
+  (``source``/``target``/``unknown``) and ``audio/attributes`` (a sequence of ``{name, value}``; empty when
+  unknown, with ``audio/attributes_known`` False).
 
 Features: ``audio`` (int16 PCM as stored, ``[samples]`` for DCASE 2020, ``[samples, 8]`` for MIMII),
 ``audio/id`` (``"id_00"``), ``audio/machine`` (``"pump"``), ``label`` (0 normal, 1 anomaly; -1 unknown) and
@@ -38,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
+from . import dcase2021, dcase2022
 from .clips import Clip
 from .layouts import DCASE2020_TYPES, MIMII_SNRS, MIMII_TYPES, scan
 from .splits import dcase2020_split, mimii_split
@@ -231,3 +240,119 @@ class Mimii(_LocalBuilder):
 
     def _generate_examples(self, clips: list[Clip], root: Path):
         return _examples(clips, root, 8)
+
+
+def _section_features() -> tfds.features.FeaturesDict:
+    return tfds.features.FeaturesDict(
+        {
+            "audio": tfds.features.Audio(shape=(None,), dtype=np.int16, sample_rate=SAMPLE_RATE),
+            "audio/machine": tfds.features.Text(),
+            "audio/section": tfds.features.Text(),
+            "audio/domain": tfds.features.Text(),
+            "audio/attributes": tfds.features.Sequence(
+                {"name": tfds.features.Text(), "value": tfds.features.Text()}
+            ),
+            "audio/attributes_known": np.bool_,
+            "label": tfds.features.ClassLabel(names=list(LABEL_NAMES)),
+            "audio/file_name": tfds.features.Text(),
+        }
+    )
+
+
+def _section_examples(clips: list[Clip], root: Path):
+    for clip in clips:
+        rel = clip.path.relative_to(root).as_posix()
+        attributes = clip.attributes or ()
+        yield (
+            rel,
+            {
+                "audio": _read_int16(clip, 1),
+                "audio/machine": clip.machine_type,
+                "audio/section": clip.machine_id,
+                "audio/domain": clip.domain or "unknown",
+                "audio/attributes": {"name": [k for k, _ in attributes], "value": [v for _, v in attributes]},
+                "audio/attributes_known": clip.attributes is not None,
+                "label": UNKNOWN_LABEL if clip.label is None else clip.label,
+                "audio/file_name": rel,
+            },
+        )
+
+
+@dataclasses.dataclass
+class DcaseSectionsConfig(tfds.core.BuilderConfig):
+    """One machine type of a DCASE 2021-2025 year."""
+
+    machine_type: str = "fan"
+
+
+def _year_types(layout: str) -> tuple[str, ...]:
+    if layout == "dcase2021":
+        return dcase2021.TYPES
+    dev, evaluation = dcase2022.TYPES[layout]
+    return tuple(dict.fromkeys((*dev, *evaluation)))
+
+
+class _DcaseSections(_LocalBuilder, skip_registration=True):
+    """A DCASE 2021-2025 Task 2 year from a folder on disk; subclasses set ``LAYOUT``."""
+
+    LAYOUT = "dcase2021"
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": "asdlens: sections, domains and attributes from manual_dir (+ ground_truth/)."}
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        year = self.LAYOUT[-4:]
+        return self.dataset_info_from_configs(
+            description=f"Machine sounds for anomalous sound detection under domain shift (DCASE {year} Task 2).",
+            features=_section_features(),
+            supervised_keys=("audio", "label"),
+            homepage=f"https://dcase.community/challenge{year}/",
+        )
+
+    def _split_generators(self, dl_manager):
+        root = _manual_root(dl_manager)
+        machine_type = self.builder_config.machine_type
+        truth = root / "ground_truth"
+        result = scan(root, self.LAYOUT, ground_truth=truth if truth.is_dir() else None)
+        clips = result.select(machine_type=machine_type)
+        if not clips:
+            raise ValueError(f"manual_dir {root} holds no {machine_type} clips in the {self.LAYOUT} layout")
+        splits = {
+            split: self._generate_examples([c for c in clips if c.split == split], root)
+            for split in ("train", "test", "supplemental")
+            if split != "supplemental" or any(c.split == split for c in clips)
+        }
+        return splits
+
+    def _generate_examples(self, clips: list[Clip], root: Path):
+        return _section_examples(sorted(clips, key=lambda c: c.path), root)
+
+
+def _section_builder(layout: str) -> type:
+    year = layout[-4:]
+    configs = [
+        DcaseSectionsConfig(name=t, description=f"DCASE {year} Task 2, {t}", machine_type=t)
+        for t in _year_types(layout)
+    ]
+    manual = _MANUAL.format(
+        layout="It holds <type>/train/section_00_source_train_normal_0000_<attributes>.wav and the test "
+        "folders; put published ground truth in <manual_dir>/ground_truth/ to label evaluation files.",
+        name=layout,
+    )
+    return type(
+        f"Dcase{year}Task2",
+        (_DcaseSections,),
+        {
+            "LAYOUT": layout,
+            "BUILDER_CONFIGS": configs,
+            "MANUAL_DOWNLOAD_INSTRUCTIONS": manual,
+            "__module__": __name__,
+            "__doc__": f"DCASE {year} Task 2 (sections, domains, attributes) from a folder on disk.",
+        },
+    )
+
+
+Dcase2021Task2 = _section_builder("dcase2021")
+Dcase2022Task2 = _section_builder("dcase2022")
+Dcase2023Task2 = _section_builder("dcase2023")
+Dcase2024Task2 = _section_builder("dcase2024")
+Dcase2025Task2 = _section_builder("dcase2025")

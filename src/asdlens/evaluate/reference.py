@@ -4,6 +4,9 @@
   (README of y-kawagu/dcase2020_task2_baseline).
 - ``mimii-paper``: Table 3 of the MIMII paper (Purohit et al. 2019, arXiv 1909.09347), AUC per machine type, ID
   and SNR, each the mean of 3 training runs.
+- ``dcase2021-dev``, ``dcase2022-dev``, ``dcase2023-eval``, ``dcase2024-eval``, ``dcase2025-eval``: the DCASE
+  2021-2025 baselines, as :class:`asdlens.evaluate.domain_reference.DomainReferenceTable` (sections, domains,
+  official scores; see that module).
 
 Each CSV starts with ``#`` lines that name its source; :attr:`ReferenceTable.source` holds them.
 """
@@ -14,12 +17,14 @@ import csv
 from dataclasses import dataclass
 from importlib import resources
 
+from .domain_reference import DOMAIN_REFERENCES, DomainReferenceTable, domain_reference
 from .metrics import mean_defined
 
 #: Published table name -> package data file.
 REFERENCES = {
     "dcase2020-dev": "dcase2020_dev_baseline.csv",
     "mimii-paper": "mimii_paper_table3.csv",
+    **{name: file_name for name, (file_name, _) in DOMAIN_REFERENCES.items()},
 }
 
 
@@ -70,16 +75,23 @@ class ReferenceTable:
         return {"auc": mean_defined(r.auc for r in rows), "pauc": mean_defined(r.pauc for r in rows)}
 
 
-def reference(name: str) -> ReferenceTable:
-    """The published table called ``name`` (``"dcase2020-dev"`` or ``"mimii-paper"``).
+def reference(name: str) -> ReferenceTable | DomainReferenceTable:
+    """The published table called ``name`` (one of :data:`REFERENCES`).
+
+    ``"dcase2020-dev"`` and ``"mimii-paper"`` give a :class:`ReferenceTable` (per machine ID); the DCASE
+    2021-2025 names give a :class:`~asdlens.evaluate.domain_reference.DomainReferenceTable`.
 
     Examples
     --------
     >>> reference("dcase2020-dev").lookup("pump", "00").auc
     0.670769
+    >>> reference("dcase2023-eval").official_score("MAHALA")
+    0.6105
     """
     if name not in REFERENCES:
         raise ValueError(f"unknown reference table {name!r}; choose one of {list(REFERENCES)}")
+    if name in DOMAIN_REFERENCES:
+        return domain_reference(name)
     text = resources.files("asdlens.evaluate").joinpath("reference").joinpath(REFERENCES[name]).read_text()
     lines = text.splitlines()
     source = "\n".join(line.lstrip("# ").rstrip() for line in lines if line.startswith("#"))

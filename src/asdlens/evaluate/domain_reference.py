@@ -1,0 +1,173 @@
+"""Published DCASE 2021-2025 Task 2 baseline numbers, shipped as package data (``evaluate/reference/*.csv``).
+
+- ``dcase2021-dev``: the 2021 AE and MobileNetV2 baselines on the development set, AUC and pAUC per section x
+  domain (fan and valve) and the all-types means (the baseline READMEs' example result.csv);
+- ``dcase2022-dev``: the same for 2022, AUC(source), AUC(target), pAUC per section;
+- ``dcase2023-eval``, ``dcase2024-eval``, ``dcase2025-eval``: the 2023-2025 AE baseline (MSE and MAHALA scoring)
+  on the evaluation sets, per machine type, with the README means and the official score.
+
+Every CSV names its source in its ``#`` header lines (:attr:`DomainReferenceTable.source`). One long format for
+all: ``(year, system, machine_type, section, domain, metric, value)``; aggregate rows have ``machine_type="all"``
+and ``section`` "amean"/"hmean"; the evaluation tables' per-type rows have ``section=None`` (the type's value,
+i.e. its section 00).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+
+#: Table name -> (package data file, year).
+DOMAIN_REFERENCES = {
+    "dcase2021-dev": ("dcase2021_dev_baseline_excerpt.csv", 2021),
+    "dcase2022-dev": ("dcase2022_dev_baseline_excerpt.csv", 2022),
+    "dcase2023-eval": ("dcase2023_2025_eval_baseline.csv", 2023),
+    "dcase2024-eval": ("dcase2023_2025_eval_baseline.csv", 2024),
+    "dcase2025-eval": ("dcase2023_2025_eval_baseline.csv", 2025),
+}
+OFFICIAL_METRICS_2022 = ("auc_source", "auc_target", "pauc")
+
+
+@dataclass(frozen=True)
+class DomainReferenceRow:
+    """One published value."""
+
+    year: int
+    system: str
+    machine_type: str
+    section: str | None
+    domain: str | None
+    metric: str
+    value: float
+
+
+@dataclass(frozen=True)
+class DomainReferenceTable:
+    """A published DCASE 2021-2025 table.
+
+    Attributes
+    ----------
+    name : str
+    source : str
+        The CSV's comment lines.
+    rows : tuple of DomainReferenceRow
+    """
+
+    name: str
+    source: str
+    rows: tuple[DomainReferenceRow, ...]
+
+    @property
+    def systems(self) -> list[str]:
+        return sorted({r.system for r in self.rows})
+
+    @property
+    def machine_types(self) -> list[str]:
+        return sorted({r.machine_type for r in self.rows if r.machine_type != "all"})
+
+    def lookup(
+        self,
+        system: str,
+        machine_type: str,
+        metric: str,
+        section: str | None = None,
+        domain: str | None = None,
+    ) -> float | None:
+        """The published value, or None if the table has none."""
+        for r in self.rows:
+            if (r.system, r.machine_type, r.metric, r.section, r.domain) == (
+                system,
+                machine_type,
+                metric,
+                section,
+                domain,
+            ):
+                return r.value
+        return None
+
+    def official_values(self, system: str) -> list[float]:
+        """Per-type AUC(source), AUC(target) and pAUC of ``system`` (2023-2025 tables): what the official score is
+        the harmonic mean of. Raises for the 2021/2022 excerpts (they do not publish every type)."""
+        if self.name not in ("dcase2023-eval", "dcase2024-eval", "dcase2025-eval"):
+            raise ValueError(f"{self.name} is an excerpt (not every type is published); no official values")
+        out = []
+        for metric in OFFICIAL_METRICS_2022:
+            values = [
+                r.value
+                for r in self.rows
+                if (r.system, r.metric, r.section) == (system, metric, None) and r.machine_type != "all"
+            ]
+            if not values:
+                raise ValueError(
+                    f"{self.name} has no {metric} values for system {system!r}; systems: {self.systems}"
+                )
+            out += values
+        return out
+
+    def official_score(self, system: str) -> float | None:
+        """The published official score (TOTAL h-mean) of ``system``, if the table has it."""
+        return self.lookup(system, "all", "official_score")
+
+
+def _rows_2021(records) -> list[DomainReferenceRow]:
+    out = []
+    for r in records:
+        domain = None if r["domain"] == "all" else r["domain"]
+        for metric in ("auc", "pauc"):
+            out.append(
+                DomainReferenceRow(
+                    int(r["year"]),
+                    r["system"],
+                    r["machine_type"],
+                    r["section"],
+                    domain,
+                    metric,
+                    float(r[metric]),
+                )
+            )
+    return out
+
+
+def _rows_2022(records) -> list[DomainReferenceRow]:
+    out = []
+    for r in records:
+        for metric in OFFICIAL_METRICS_2022:
+            out.append(
+                DomainReferenceRow(
+                    2022, r["system"], r["machine_type"], r["section"], None, metric, float(r[metric])
+                )
+            )
+    return out
+
+
+def _rows_eval(records, year: int) -> list[DomainReferenceRow]:
+    out = []
+    for r in records:
+        if int(r["year"]) != year:
+            continue
+        machine_type, section = r["machine_type"], None
+        if machine_type in ("hmean", "amean"):
+            machine_type, section = "all", machine_type
+        out.append(
+            DomainReferenceRow(year, r["system"], machine_type, section, None, r["metric"], float(r["value"]))
+        )
+    return out
+
+
+def domain_reference(name: str) -> DomainReferenceTable:
+    """The published DCASE 2021-2025 table called ``name`` (see :data:`DOMAIN_REFERENCES`)."""
+    if name not in DOMAIN_REFERENCES:
+        raise ValueError(f"unknown reference table {name!r}; choose one of {list(DOMAIN_REFERENCES)}")
+    file_name, year = DOMAIN_REFERENCES[name]
+    text = resources.files("asdlens.evaluate").joinpath("reference").joinpath(file_name).read_text()
+    lines = text.splitlines()
+    source = "\n".join(line.lstrip("# ").rstrip() for line in lines if line.startswith("#"))
+    records = list(csv.DictReader(line for line in lines if line and not line.startswith("#")))
+    if year == 2021:
+        rows = _rows_2021(records)
+    elif year == 2022:
+        rows = _rows_2022(records)
+    else:
+        rows = _rows_eval(records, year)
+    return DomainReferenceTable(name, source, tuple(rows))
