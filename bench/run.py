@@ -1,40 +1,61 @@
-"""``make bench``: time the log-mel backends against librosa and the seed's tf.signal code, then the protocol.
+"""``make bench``: every speed figure of asdlens, measured in one run on this machine (never asserted in tests).
 
-Usage: ``python bench/run.py [--out bench/results.json] [--clips 100] [--seconds 10] [--repeats 5]
-[--protocol-epochs 100 | --no-protocol]``. The frontend part is the same run as ``asdlens bench`` (see
-:mod:`asdlens.benchmark`); the protocol part adds the DCASE 2020 autoencoder's training throughput and the wall
-time of the ``dcase2020`` experiment on a generated set of 2 types x 4 IDs x 200 clips (about 15 minutes with
-the shipped 100 epochs on 2 cores).
+Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,fullsize,engine]
+[--clips 100] [--seconds 10] [--repeats 5] [--protocol-epochs 100] [--fullsize-data bench/data/fullsize]``.
+
+Parts (see :mod:`asdlens.benchmark`): ``frontends`` (the log-mel backends against librosa and the seed's
+tf.signal code: the same run as ``asdlens bench``), ``protocol`` (the DCASE 2020 autoencoder's training
+throughput and the ``dcase2020`` experiment on 2 types x 4 IDs x 200 generated clips), ``fullsize`` (one type
+at real size: features, 3 epochs, peak memory; its tree is generated once under ``--fullsize-data``),
+``engine`` (``explain dcase2020 seed-tf`` on inline / local / a 2-node Ray cluster, scheduling overhead, and a
+projection to clusters). Every part writes into the same JSON with the machine it ran on.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 from asdlens.cli.bench import DEFAULT_OUT, run_and_report
+from asdlens.runtime import machine_info, machine_summary, quiet_tensorflow_import
+
+PARTS = ("frontends", "protocol", "fullsize", "engine")
+
+
+def _save(out: Path, key: str, value) -> dict:
+    report = json.loads(out.read_text()) if out.is_file() else {}
+    report[key] = value
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault(
-        "TF_CPP_MIN_LOG_LEVEL", "3"
-    )  # as the asdlens command: TF's C++ notes drown the tables
+    quiet_tensorflow_import()  # as the asdlens command: TF's C++ notes drown the tables
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file for the results")
-    parser.add_argument("--clips", type=int, default=100, help="clips in the batch")
-    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per clip (16 kHz)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per implementation")
-    parser.add_argument("--protocol-epochs", type=int, default=100, help="epochs of the dcase2020 experiment")
-    parser.add_argument("--no-protocol", action="store_true", help="skip the training/experiment timings")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {list(PARTS)}")
+    parser.add_argument("--clips", type=int, default=100, help="frontends: clips in the batch")
+    parser.add_argument("--seconds", type=float, default=10.0, help="frontends: seconds per clip (16 kHz)")
+    parser.add_argument("--repeats", type=int, default=5, help="frontends: timed runs per implementation")
+    parser.add_argument("--protocol-epochs", type=int, default=100, help="protocol: epochs of dcase2020")
+    parser.add_argument("--fullsize-data", type=Path, default=Path("bench/data/fullsize"),
+                        help="fullsize: where its generated tree lives (reused)")  # fmt: skip
     args = parser.parse_args(argv)
-    if args.clips < 1 or args.seconds <= 0 or args.repeats < 1:
-        parser.error("--clips and --repeats must be >= 1 and --seconds > 0")
-    run_and_report(clips=args.clips, seconds=args.seconds, repeats=args.repeats, out=args.out)
-    if not args.no_protocol:
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown or args.clips < 1 or args.seconds <= 0 or args.repeats < 1:
+        parser.error(
+            f"--only takes parts of {list(PARTS)} (got {unknown}); --clips/--repeats >= 1, --seconds > 0"
+        )
+    info = machine_info()
+    print(f"machine: {machine_summary(info)}")
+    if "frontends" in parts:
+        run_and_report(clips=args.clips, seconds=args.seconds, repeats=args.repeats, out=args.out)
+    _save(args.out, "machine", info)
+    if "protocol" in parts:
         from asdlens.benchmark import protocol_benchmark
 
         print(
@@ -42,13 +63,39 @@ def main(argv: list[str] | None = None) -> int:
         )
         with tempfile.TemporaryDirectory() as work:
             protocol = protocol_benchmark(work, epochs=args.protocol_epochs)
-        report = json.loads(args.out.read_text())
-        report["protocol"] = protocol
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
-        t = protocol["training"]
-        e = protocol["dcase2020_experiment"]
+        _save(args.out, "protocol", protocol)
+        t, e = protocol["training"], protocol["dcase2020_experiment"]
         print(f"DCASE AE training: {t['vectors_per_s']:.0f} vectors/s; dcase2020 experiment: "
               f"{e['timings_s']['total']:.0f} s ({e['epochs']} epochs), mean AUC {e['mean_auc']:.3f}")  # fmt: skip
+    if "fullsize" in parts:
+        from asdlens.benchmark.fullsize import fullsize_benchmark
+
+        print(f"fullsize: one type at real size in {args.fullsize_data} (generated once) ...")
+        full = fullsize_benchmark(args.fullsize_data)
+        _save(args.out, "fullsize", full)
+        f, r = full["features"], full["run"]
+        print(f"features: {f['clips']} clips in {f['seconds']:.1f} s = {f['clips_per_s']:.0f} clips/s "
+              f"({f['workers']} workers); 3 epochs: {r['train_vectors_per_s']:.0f} training vectors/s; peak RSS "
+              f"{r['peak_rss_bytes'] / 2**30:.2f} GiB for {r['vector_bytes'] / 2**30:.2f} GiB of vectors")  # fmt: skip
+    if "engine" in parts:
+        from asdlens.benchmark.engine import engine_benchmark
+
+        print("engine: explain dcase2020 seed-tf on inline, local and a 2-node Ray cluster ...")
+        with tempfile.TemporaryDirectory() as work:
+            engine = engine_benchmark(work)
+        _save(args.out, "engine", engine)
+        x = engine["explain"]
+        print("explain wall time: " + ", ".join(f"{k} {x[k]['seconds']:.0f} s" for k in ("inline", "local", "ray"))
+              + f"; local is {x['local_speedup_over_inline']:.2f}x inline")  # fmt: skip
+        print(
+            "overhead per job: "
+            + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in engine["overhead"]["seconds_per_job"].items())
+        )
+        p = engine["projection"]
+        print(f"projection (not a measurement): explain dcase2020 seed-tf --repeats 3 on the full dev set: "
+              f"{p['cpu_hours']:.0f} CPU hours, critical path {p['critical_path_hours']:.2f} h; "
+              + ", ".join(f"{r['nodes']} nodes {r['hours']:.1f} h" for r in p["wall_time"]))  # fmt: skip
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -41,6 +41,7 @@ class JobRecord:
     key: str
     kind: str
     label: str
+    size: int = 0  # clips the job reads (features: its shard; fit: the training clips; score: the test group)
     status: str = "cached"  # cached | computed | waited (another driver computed it) | failed
     node: str | None = None
     seconds: float | None = None
@@ -89,7 +90,7 @@ class Engine:
             return
         job = jobs[key]
         summary = self._cached(job)
-        record = self.records.setdefault(key, JobRecord(key, job.kind, job.label))
+        record = self.records.setdefault(key, JobRecord(key, job.kind, job.label, job.size))
         if summary is not None:
             state[key] = "done"
             self.summaries.setdefault(key, summary)

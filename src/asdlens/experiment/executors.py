@@ -82,6 +82,7 @@ class _Worker:
         child.close()
         self.job: Job | None = None
         self.started = 0.0
+        self.finished = 0  # jobs this worker completed
 
 
 class LocalExecutor:
@@ -130,6 +131,7 @@ class LocalExecutor:
                 key, summary = None, None
             if summary is not None:
                 worker.job = None
+                worker.finished += 1
                 events.append((key, summary, False))
                 continue
             # The worker died mid-job (killed, out of memory): replace it and run the job again.
@@ -139,6 +141,12 @@ class LocalExecutor:
             if self.retries[job.key] > MAX_RETRIES:
                 code = worker.process.exitcode
                 error = f"its worker process died {self.retries[job.key]} times (last exit code {code})"
+                if not worker.finished and code == 1:
+                    error += (
+                        "; the worker processes fail to start: a script that runs asdlens with the local "
+                        "executor needs `if __name__ == '__main__':` around its code (Python's spawn start "
+                        "method imports the script again in every worker), or use executor='inline'"
+                    )
                 events.append((job.key, {"error": error}, False))
             else:
                 self.queue.appendleft(job)

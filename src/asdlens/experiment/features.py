@@ -92,6 +92,7 @@ def file_logmels(
     """
     from ..data import AudioError, read_audio
 
+    buffers: dict[int, np.ndarray] = {}  # one [block_clips, samples] array per clip length, reused per block
     for start in range(0, len(paths), block_clips):
         block = list(enumerate(paths[start : start + block_clips], start))
         audio: dict[int, np.ndarray] = {}
@@ -105,8 +106,13 @@ def file_logmels(
         for i, y in audio.items():
             by_length.setdefault(y.shape[0], []).append(i)
         out: dict[int, np.ndarray] = {}
-        for members in by_length.values():
-            mels = logmels(np.stack([audio[i] for i in members]), spec)
+        for length, members in by_length.items():
+            if length not in buffers:
+                buffers[length] = np.empty((block_clips, length), np.float32)
+            batch = buffers[length][: len(members)]
+            for row, i in enumerate(members):
+                batch[row] = audio[i]
+            mels = logmels(batch, spec)
             out.update(zip(members, mels, strict=True))
         for i, _ in block:
             yield (i, out[i], None) if i in out else (i, None, problems[i])

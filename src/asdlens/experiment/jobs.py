@@ -57,6 +57,11 @@ class Job:
     threads: int = 1
     gpus: float = 0.0
 
+    @property
+    def size(self) -> int:
+        """Clips the job reads (for records and projections)."""
+        return len(self.payload.get("clips") or self.payload.get("features") or ())
+
 
 def node_name() -> str:
     """Where this process runs: the Ray node (id and address) inside a Ray worker, else the host name."""

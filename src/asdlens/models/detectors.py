@@ -17,6 +17,7 @@ else from the runner.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -81,6 +82,7 @@ class Autoencoder:
         val = None
         if len(val_part):
             val = WindowBatches(train, win.starts[val_part], self.frames, batch_size=batch, shuffle=False)
+        started = time.perf_counter()
         history = compile_and_fit(
             self.model,
             shuffled,
@@ -89,7 +91,13 @@ class Autoencoder:
             learning_rate=t["learning_rate"],
             on_epoch_end=on_epoch_end,
         )
-        return {"n_clips": train.n_clips, "n_vectors": len(win), "history": history}
+        return {
+            "n_clips": train.n_clips,
+            "n_vectors": len(win),
+            "n_train_vectors": len(fit_part),
+            "history": history,
+            "train_seconds": time.perf_counter() - started,  # all epochs, the first one's tracing included
+        }
 
     def errors(self, clips: ClipSet, i: int) -> np.ndarray:
         """Per-vector mean squared reconstruction errors of clip ``i`` (float64)."""

@@ -1,0 +1,21 @@
+"""``make bench`` and ``asdlens bench``: speed measured in one run on this machine, never asserted in tests.
+
+- :mod:`.frontends`: the log-mel backends against librosa and the seed's tf.signal code;
+- :mod:`.protocol`: the DCASE 2020 autoencoder's training throughput and the ``dcase2020`` experiment;
+- :mod:`.fullsize`: one machine type at real size: features (read + log-mel + cache write), 3 epochs, peak memory;
+- :mod:`.engine`: ``explain`` on ``inline`` / ``local`` / ``ray``, scheduling overhead, a projection to clusters.
+"""
+
+from .frontends import LIBROSA_IMPL, SEED_IMPL, errors, make_batch, plan, ratios, run_benchmark
+from .protocol import protocol_benchmark
+
+__all__ = [
+    "LIBROSA_IMPL",
+    "SEED_IMPL",
+    "errors",
+    "make_batch",
+    "plan",
+    "protocol_benchmark",
+    "ratios",
+    "run_benchmark",
+]

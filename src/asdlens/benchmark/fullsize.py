@@ -1,0 +1,105 @@
+"""One machine type at the size of the real DCASE 2020 data: features, training and memory (``make bench``).
+
+The tree: one type, 4 IDs x (750 training + 100 normal + 100 anomalous test clips) of 10 s at 16 kHz, about the
+size of a real DCASE 2020 type (generated once, reused). Two measurements:
+
+- features at the speed of the disk: every clip read, turned into its log-mel and written to an empty cache by
+  the ``local`` executor's worker processes (one per CPU), in clips per second;
+- the whole ``dcase2020`` run with 3 epochs in a child process (``inline`` executor, its own empty cache): its
+  peak resident memory (``wait4``'s ``ru_maxrss``) next to the bytes the stacked training vectors would take
+  (``n_vectors * n_mels * frames * 4``: what an in-memory training array holds), and the training speed in
+  training vectors per second over the 3 epochs, the first one (tracing, warm-up) included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TYPE, IDS, N_TRAIN, N_TEST_EACH, SECONDS = "fan", ("00", "02", "04", "06"), 750, 100, 10.0
+
+
+def fullsize_tree(root: str | os.PathLike, *, seed: int = 0) -> Path:
+    """The full-size tree under ``root`` (generated unless a complete one is already there)."""
+    from ..data import scan
+    from ..data.synth import generate
+
+    root = Path(root)
+    expected = len(IDS) * (N_TRAIN + 2 * N_TEST_EACH)
+    if (root / "manifest.csv").is_file() and len(scan(root, "dcase2020").clips) == expected:
+        return root
+    return generate(
+        root, layout="dcase2020", types=[TYPE], ids=list(IDS), n_train=N_TRAIN, n_test_normal=N_TEST_EACH,
+        n_test_anomaly=N_TEST_EACH, duration=SECONDS, seed=seed, workers=2, overwrite=True,
+    )  # fmt: skip
+
+
+def feature_throughput(
+    data_root: str | os.PathLike, cache_dir: str | os.PathLike, *, workers: int | None = None
+) -> dict:
+    """Every clip's log-mel into an empty cache with the ``local`` executor: clips per second."""
+    from ..experiment import load_experiment
+    from ..experiment.cache import RunCache
+    from ..experiment.engine import Engine
+    from ..experiment.executors import LocalExecutor
+    from ..experiment.graph import JobBuilder
+    from ..experiment.plan import make_plan
+    from ..experiment.runner import resolve
+
+    exp = resolve(load_experiment("dcase2020"), data_root)
+    plan = make_plan(exp, exp.dataset.root)
+    cache = RunCache(cache_dir)
+    jobs = {j.key: j for j in JobBuilder(cache).plan_features(exp, plan)}
+    executor = LocalExecutor(workers=workers)
+    try:
+        start = time.perf_counter()
+        Engine(cache, executor, announce=lambda _: None).run(jobs, list(jobs))
+        seconds = time.perf_counter() - start
+    finally:
+        executor.close()
+    n = len(plan.clips)
+    return {"clips": n, "seconds": seconds, "clips_per_s": n / seconds, "workers": executor.slots}
+
+
+def fullsize_run(data_root: str | os.PathLike, out_dir: str | os.PathLike, *, epochs: int = 3) -> dict:
+    """The ``dcase2020`` experiment (``epochs`` epochs) in a child process: peak RSS, vector bytes, speed."""
+    out = Path(out_dir)
+    command = [
+        sys.executable, "-m", "asdlens", "run", "dcase2020", "--data", str(data_root), "--out", str(out),
+        "--executor", "inline", "--set", f"training.epochs={epochs}", "-q", "--no-report",
+    ]  # fmt: skip
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"the full-size run failed:\n{stderr[-2000:]}")
+    run = json.loads((out / "run.json").read_text())
+    (info,) = [json.loads(p.read_text()) for p in sorted((out / "models").glob("*.json"))]
+    frames, n_mels = 5, 128
+    return {
+        "epochs": epochs,
+        "wall_s": wall,
+        "peak_rss_bytes": usage.ru_maxrss * 1024,
+        "vector_bytes": info["n_vectors"] * frames * n_mels * 4,
+        "n_vectors": info["n_vectors"],
+        "train_seconds": info["train_seconds"],
+        "train_vectors_per_s": info["n_train_vectors"] * epochs / info["train_seconds"],
+        "timings_s": run["timings"],
+    }
+
+
+def fullsize_benchmark(data_root: str | os.PathLike, *, epochs: int = 3, workers: int | None = None) -> dict:
+    """Both measurements on the full-size tree at ``data_root`` (generated there if absent)."""
+    root = fullsize_tree(data_root)
+    with tempfile.TemporaryDirectory() as work:
+        features = feature_throughput(root, Path(work) / "features-cache", workers=workers)
+        run = fullsize_run(root, Path(work) / "run", epochs=epochs)
+    return {"tree": {"type": TYPE, "ids": list(IDS), "clips": features["clips"], "seconds_per_clip": SECONDS},
+            "features": features, "run": run}  # fmt: skip
