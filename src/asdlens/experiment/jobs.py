@@ -127,7 +127,7 @@ def _features(cache: RunCache, p: dict) -> dict:
             bad += 1
         else:
             cache.write_feature(target, logmel)
-    return {"computed": [a for a, _ in todo], "bad": bad}
+    return {"computed": [str(feat) for _, feat in todo], "bad": bad}
 
 
 def _fit(cache: RunCache, p: dict) -> dict:

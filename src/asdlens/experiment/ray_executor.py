@@ -100,6 +100,10 @@ class RayExecutor:
             if address:
                 ray.init(address=address, logging_level=logging.WARNING)
             else:
+                # A private instance: Ray's note that it enables token authentication asks nothing of the user.
+                logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+                    logging.ERROR
+                )
                 ray.init(
                     address="local",
                     num_cpus=int(workers) * self.threads if workers else thread_budget(),

@@ -160,16 +160,18 @@ def run_experiments(
         finally:
             pool.close()
     records = engine.records
-    # Clips computed in either phase (phase 2 recomputes damaged feature entries).
-    computed_clips = {
+    # Feature entries computed in either phase (phase 2 recomputes damaged ones).
+    computed_features = {
         a for done in (feature_summaries, summaries) for s in done.values() for a in s.get("computed", [])
     }
     summaries = {**feature_summaries, **summaries}
     results = []
     seen: set[str] = set()
-    seen_clips: set[str] = set()
+    seen_features: set[str] = set()
     for exp, out, rj, bad in zip(exps, out_dirs, run_jobs, bads, strict=True):
-        result = _assemble(exp, Path(out), rj, bad, summaries, records, computed_clips, seen, seen_clips)
+        result = _assemble(
+            exp, Path(out), rj, bad, summaries, records, computed_features, seen, seen_features
+        )
         result.timings = dict(timings)
         results.append(result)
         if report:
@@ -194,15 +196,17 @@ def run_experiments(
     return results
 
 
-def _assemble(exp, out, rj: RunJobs, bad, summaries, records, computed_clips, seen, seen_clips) -> RunResult:
+def _assemble(
+    exp, out, rj: RunJobs, bad, summaries, records, computed_features, seen, seen_features
+) -> RunResult:
     """One run's results from the session's job summaries. Counters are deterministic: work done in this
     session counts as computed for the first run (in the given order) that uses it, as cached for the others."""
     plan = rj.plan
     counters = dict.fromkeys(COUNTERS, 0)
-    clips = [str(c.path) for c in plan.clips]
-    new = [c for c in clips if c in computed_clips and c not in seen_clips]
-    seen_clips.update(clips)
-    counters["features_computed"], counters["features_cached"] = len(new), len(clips) - len(new)
+    entries = sorted({feat for job in rj.features for _, feat in job.payload["clips"]})
+    new = [e for e in entries if e in computed_features and e not in seen_features]
+    seen_features.update(entries)
+    counters["features_computed"], counters["features_cached"] = len(new), len(entries) - len(new)
     models, scored, jobs = {}, {}, []
     for name, job in rj.fits.items():
         fresh = (
