@@ -111,6 +111,10 @@ def run_demo(
     print_explanation(result, console)
     answer = summary(features[0], result)
     console.print(f"[bold]In short:[/bold] {answer}")
+    from .runtime import machine_info, machine_summary
+
+    machine = machine_summary(machine_info())
+    console.print(f"ran on: {machine}", highlight=False)
 
     from .diff.run import build_report
 
@@ -127,6 +131,7 @@ def run_demo(
     )
     report.heading("In short")
     report.paragraph(answer)
+    report.paragraph(f"Ran on: {machine}.")
     report.heading(f"How the features differ, and why: asdlens diff {REF} tf.signal")
     report.paragraph(
         "On a generated 10 s pump clip. The ladder moves one group of settings at a time from the baseline's "

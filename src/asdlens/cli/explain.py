@@ -64,6 +64,9 @@ def explain_command(
         )
     print_explanation(result, console)
     console.print(f"wrote {out / 'explain.json'} and {out / 'report.html'}")
+    from ..runtime import machine_info, machine_summary
+
+    console.print(f"ran on: {machine_summary(machine_info())}", highlight=False)
 
 
 def demo_command(

@@ -127,6 +127,18 @@ def run(
         f"{c['scores_cached']} cached; {result.timings['total']:.1f} s"
     )
     typer.echo(f"wrote {out}/results.json, result.csv" + ("" if no_report else f", {out}/report.html"))
+    _ran_on(out)
+
+
+def _ran_on(run_dir: Path) -> None:
+    """The machine line of a run folder's run.json (every figure says where it came from)."""
+    from ..runtime import machine_summary
+
+    try:
+        machine = json.loads((run_dir / "run.json").read_text())["machine"]
+    except (OSError, ValueError, KeyError):
+        return
+    typer.echo(f"ran on: {machine_summary(machine)}")
 
 
 def results(
@@ -150,6 +162,7 @@ def results(
         typer.echo(json.dumps(data, indent=2))
         return
     print_results(data, title=str(run_dir))
+    _ran_on(run_dir)
 
 
 def register(app: typer.Typer) -> None:
