@@ -25,12 +25,13 @@ from pathlib import Path
 
 from ..evaluate import atomic_write_json, atomic_write_text, id_metrics, type_averages
 from ..runtime import machine_info
+from . import official_outputs
 from .cache import FileIdentity, RunCache
 from .config import Experiment
 from .engine import Engine
 from .executors import make_executor
 from .graph import JobBuilder, RunJobs, library_versions
-from .plan import Plan, make_plan
+from .plan import Plan, make_plan, training_group
 from .progress import Status
 from .results import COUNTERS, BadClipsError, RunResult, TypeAverage, write_outputs
 
@@ -111,6 +112,8 @@ def run_experiments(
         if ds_key not in plans:
             plans[ds_key] = make_plan(exp, exp.dataset.root)
     run_plans = [plans[repr(e.dataset)] for e in exps]
+    for exp, plan in zip(exps, run_plans, strict=True):
+        official_outputs.check_settings(exp, plan)
     for out in out_dirs:
         Path(out).mkdir(parents=True, exist_ok=True)
     for exp, out in zip(exps, out_dirs, strict=True):
@@ -149,6 +152,8 @@ def run_experiments(
             # Phase 2: fits and scores, on demand.
             t0 = time.perf_counter()
             run_jobs = [builder.run_jobs(exp, plan) for exp, plan in zip(exps, final_plans, strict=True)]
+            for exp, rj in zip(exps, run_jobs, strict=True):
+                official_outputs.add_training_scores(builder, exp, rj)
             graph = {}
             for rj in run_jobs:
                 graph.update(rj.all())
@@ -211,7 +216,8 @@ def _assemble(exp, out, rj: RunJobs, bad, summaries, records, computed_clips, se
         seen.add(job.key)
         counters["models_trained" if fresh else "models_cached"] += 1
         models[name] = {"key": job.key, **summaries[job.key]["info"]}
-    for group in plan.tests:
+    groups = [*plan.tests, *(training_group(u) for u in plan.units if plan.sections)]
+    for group in groups:
         job = rj.scores[group.label]
         fresh = (
             records.get(job.key) is not None and records[job.key].status == "computed" and job.key not in seen
@@ -223,6 +229,25 @@ def _assemble(exp, out, rj: RunJobs, bad, summaries, records, computed_clips, se
     for job in [*rj.features, *rj.fits.values(), *rj.scores.values()]:
         if job.key in records:
             jobs.append(records[job.key].to_dict())
+    counters["bad_files"] = len(bad)
+    common = dict(counters=counters, out_dir=out, config=exp, layout=plan.layout, bad_files=bad, models=models,
+                  jobs=jobs, plan=plan)  # fmt: skip
+    if plan.sections:
+        result = _assemble_official(exp, plan, scored, common)
+    else:
+        result = _assemble_ids(exp, plan, scored, common)
+    cache = RunCache(rj.fits[next(iter(rj.fits))].payload["cache"]) if rj.fits else None
+    model_files = {}
+    for name, job in rj.fits.items():
+        network = cache.model_dir(job.key) / "model.keras"
+        if network.is_file():
+            model_files[name] = network
+    write_outputs(result, plan, model_files)
+    return result
+
+
+def _assemble_ids(exp: Experiment, plan: Plan, scored: dict, common: dict) -> RunResult:
+    """DCASE 2020 and MIMII: AUC and pAUC per machine ID (x SNR), averaged per type."""
     results = [
         id_metrics(
             [lab for _, _, lab in scored[g.label]],
@@ -235,27 +260,22 @@ def _assemble(exp, out, rj: RunJobs, bad, summaries, records, computed_clips, se
         for g in plan.tests
     ]
     averages = [TypeAverage(t, snr, **v) for (t, snr), v in type_averages(results).items()]
-    counters["bad_files"] = len(bad)
-    result = RunResult(
-        results=results,
-        averages=averages,
-        counters=counters,
-        out_dir=out,
-        config=exp,
-        layout=plan.layout,
-        bad_files=bad,
-        models=models,
-        scores=scored,
-        jobs=jobs,
-    )
-    cache = RunCache(rj.fits[next(iter(rj.fits))].payload["cache"]) if rj.fits else None
-    model_files = {}
-    for name, job in rj.fits.items():
-        network = cache.model_dir(job.key) / "model.keras"
-        if network.is_file():
-            model_files[name] = network
-    write_outputs(result, plan, model_files)
-    return result
+    return RunResult(results=results, averages=averages, scores=scored, **common)
+
+
+def _assemble_official(exp: Experiment, plan: Plan, scored: dict, common: dict) -> RunResult:
+    """DCASE 2021-2025: decision thresholds from the training clips' scores, the year's official metrics."""
+    train_scores = {u.name: [s for _, s, _ in scored.pop(training_group(u).label)] for u in plan.units}
+    limits, messages = official_outputs.thresholds(train_scores)
+    rows = official_outputs.score_rows(plan, scored)
+    decisions = official_outputs.decisions_of(plan, rows, limits)
+    official, more = official_outputs.evaluate(exp, plan, rows, decisions)
+    messages += more + ([] if official is None else list(official.messages))
+    messages += [f"data: {w}" for w in plan.warnings]
+    return RunResult(
+        results=[], averages=[], scores=scored, official=official, thresholds=limits,
+        train_scores=train_scores, messages=messages, **common,
+    )  # fmt: skip
 
 
 def run_experiment(
