@@ -158,7 +158,12 @@ def run(
     types: list[str] = typer.Option(
         None, "--types", help="Machine types to run (repeatable or comma-separated)."
     ),
-    ids: list[str] = typer.Option(None, "--ids", help="Machine IDs to run, e.g. 00,02."),
+    ids: list[str] = typer.Option(
+        None, "--ids", help="Machine IDs (DCASE 2021-2025: sections) to run, e.g. 00,02."
+    ),
+    ground_truth: Path = typer.Option(
+        None, "--ground-truth", help="Published ground truth of an evaluation tree (dataset.ground_truth)."
+    ),
     cache: Path = typer.Option(
         None, "--cache", help="Cache folder, shareable between runs (default OUT/cache)."
     ),
@@ -185,6 +190,8 @@ def run(
             overrides["dataset.types"] = _names(types)
         if _names(ids):
             overrides["dataset.ids"] = _names(ids)
+        if ground_truth is not None:
+            overrides["dataset.ground_truth"] = str(ground_truth)
         exp = load_experiment(experiment, overrides)
         engine = options.engine_kwargs(executor, workers, threads, address)
         result = run_experiment(

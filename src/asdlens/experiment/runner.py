@@ -37,14 +37,18 @@ from .results import COUNTERS, BadClipsError, RunResult, TypeAverage, write_outp
 
 
 def resolve(exp: Experiment, data_root: str | os.PathLike | None) -> Experiment:
-    """The experiment with ``dataset.root`` set to ``data_root`` (absolute), or its own root if None."""
+    """The experiment with ``dataset.root`` set to ``data_root`` (absolute), or its own root if None
+    (``dataset.ground_truth``, when set, is made absolute too)."""
     root = data_root if data_root is not None else exp.dataset.root
     if root is None:
         raise ValueError(
             "no data: give data_root (asdlens run --data ROOT) or set dataset.root in the experiment"
         )
     root = Path(root).expanduser().absolute()
-    return exp.with_overrides({"dataset.root": str(root)})
+    changes = {"dataset.root": str(root)}
+    if exp.dataset.ground_truth is not None:
+        changes["dataset.ground_truth"] = str(Path(exp.dataset.ground_truth).expanduser().absolute())
+    return exp.with_overrides(changes)
 
 
 def _bad_clips(exp: Experiment, plan: Plan, builder: JobBuilder) -> list[tuple[str, str]]:

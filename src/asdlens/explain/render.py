@@ -11,15 +11,23 @@ from typing import Any
 from ..report import Report
 from .core import METRICS, Explanation
 
-#: Column names of each metric (value, change).
+#: Column names of each metric (value, change); short, so the step table fits a terminal.
 NAMES = {
     "auc": ("AUC", "ΔAUC"),
     "pauc": ("pAUC", "ΔpAUC"),
-    "official_score": ("official score", "Δ official"),
-    "auc_source": ("AUC (source)", "Δ source"),
-    "auc_target": ("AUC (target)", "Δ target"),
+    "official_score": ("official", "Δofficial"),
+    "auc_source": ("AUC src", "ΔAUC src"),
+    "auc_target": ("AUC tgt", "ΔAUC tgt"),
 }
-OFFICIAL_NAMES = {**NAMES, "pauc": ("pAUC", "Δ pAUC")}
+OFFICIAL_NAMES = NAMES
+#: Names in sentences and figures.
+LONG_NAMES = {
+    "auc": "AUC",
+    "pauc": "pAUC",
+    "official_score": "official score",
+    "auc_source": "AUC (source)",
+    "auc_target": "AUC (target)",
+}
 
 
 def _fmt(v: float | None, signed: bool = False) -> str:
@@ -95,25 +103,26 @@ def step_story(exp: Explanation, step) -> str | None:
     (AUC (source) -0.012, AUC (target) +0.085, pAUC +0.004); most through AUC (target)``."""
     if exp.metrics == METRICS or step.index == 0:
         return None
-    names = _names(exp)
-    parts = [f"{names[m][0]} {_fmt(step.change.get(m), True)}" for m in exp.metrics[1:]]
+    names = LONG_NAMES
+    parts = [f"{names[m]} {_fmt(step.change.get(m), True)}" for m in exp.metrics[1:]]
     moved = [(abs(step.change[m]), m) for m in exp.metrics[1:] if step.change.get(m) is not None]
     most = max(moved)[1] if moved and max(moved)[0] > 0 else None
-    head = f"{step.name}: {names[exp.metrics[0]][0]} {_fmt(step.change.get(exp.metrics[0]), True)}"
-    return f"{head} ({', '.join(parts)})" + (f"; most through {names[most][0]}" if most else "")
+    head = f"{step.name}: {names[exp.metrics[0]]} {_fmt(step.change.get(exp.metrics[0]), True)}"
+    return f"{head} ({', '.join(parts)})" + (f"; most through {names[most]}" if most else "")
 
 
 def _title(exp: Explanation) -> str:
     if exp.metrics == METRICS:
         return f"explain {exp.ref} -> {exp.mine}: mean AUC/pAUC over machine types"
-    return f"explain {exp.ref} -> {exp.mine}: {exp.protocol} official score and its harmonic means"
+    return (
+        f"explain {exp.ref} -> {exp.mine}: {exp.protocol} official score and its harmonic means over sections"
+    )
 
 
 def _total_line(exp: Explanation) -> str:
     if exp.metrics == METRICS:
         return f"total: ΔAUC {_fmt(exp.total['auc'], True)}, ΔpAUC {_fmt(exp.total['pauc'], True)}"
-    names = _names(exp)
-    parts = ", ".join(f"{names[m][0]} {_fmt(exp.total[m], True)}" for m in exp.metrics[1:])
+    parts = ", ".join(f"{LONG_NAMES[m]} {_fmt(exp.total[m], True)}" for m in exp.metrics[1:])
     return f"total: Δ official score {_fmt(exp.total['official_score'], True)} ({parts})"
 
 
@@ -152,7 +161,7 @@ def print_explanation(exp: Explanation, console=None) -> None:
 def _value_label(exp: Explanation, metric: str) -> str:
     if exp.metrics == METRICS:
         return f"mean {metric.upper()} over machine types"
-    return _names(exp)[metric][0]
+    return LONG_NAMES[metric]
 
 
 def waterfall_figure(exp: Explanation, metric: str = "auc"):
@@ -185,7 +194,7 @@ def waterfall_figure(exp: Explanation, metric: str = "auc"):
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
     ax.set_ylabel(_value_label(exp, metric))
     ax.set_ylim(low, max(known) + 0.03)
-    name = metric.upper() if exp.metrics == METRICS else _names(exp)[metric][0]
+    name = metric.upper() if exp.metrics == METRICS else LONG_NAMES[metric]
     ax.set_title(f"{exp.ref} -> {exp.mine}: change of {name} per step")
     fig.tight_layout()
     return fig
@@ -305,7 +314,7 @@ def explanation_report(exp: Explanation, report: Report | None = None) -> Report
             [[k, *(_fmt(v[m], True) for m in exp.metrics)] for k, v in exp.shapley.items()],
         )
     first = exp.metrics[0]
-    name = "AUC" if exp.metrics == METRICS else _names(exp)[first][0]
+    name = "AUC" if exp.metrics == METRICS else LONG_NAMES[first]
     report.figure(waterfall_figure(exp, first), f"explain_waterfall_{first}",
                   caption=f"{name} per step (waterfall)")  # fmt: skip
     caption = "AUC per machine ID and step" if exp.metrics == METRICS else "AUC per section x domain and step"
