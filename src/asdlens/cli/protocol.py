@@ -102,7 +102,8 @@ def print_official(data: dict[str, Any], *, title: str) -> None:
         if layout == "dcase2021"
         else "that domain's normals + all anomalies; pAUC: the section's"
     )
-    table = Table(title=f"{title}\n{layout}, per section x domain (AUC: {rule})")
+    console.print(f"[bold]{title}[/] ({layout})")
+    table = Table(title="per section x domain", caption=f"AUC: {rule}")
     for name in ("type", "section", "domain", "AUC", *(("published", "diff") if published else ()), "pAUC",
                  *(("published", "diff") if published else ())):  # fmt: skip
         table.add_column(name, justify="left" if name in ("type", "section", "domain") else "right")

@@ -2,7 +2,9 @@
 
 ``results.json`` and the official CSVs depend only on the config and the data (two runs of one config on one
 machine give the same bytes, whatever executor ran them); ``run.json`` holds what depends on the machine and
-the session (timings, where each job ran, the machine itself).
+the session (timings, where each job ran, the machine itself). DCASE 2020 and MIMII runs hold AUC/pAUC per
+machine ID; DCASE 2021-2025 runs the year's official score per section x domain
+(:meth:`RunResult.official_dict`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@ then metrics and the run folder.
 
 The protocol is the official one (see :mod:`asdlens.experiment.features`, :mod:`asdlens.models.detectors`,
 :mod:`asdlens.evaluate.metrics`): log-mel of every clip, one detector per unit (type, or type x ID x SNR)
-trained on the normal training clips in path order, each test clip scored, AUC and pAUC per machine ID.
+trained on the normal training clips in path order, each test clip scored, AUC and pAUC per machine ID. On the
+DCASE 2021-2025 layouts each unit's training clips are scored too (the decision thresholds) and the year's
+official metrics and files come from :mod:`asdlens.experiment.official_outputs`.
 
 Two phases run on the engine (:mod:`asdlens.experiment.engine`): first the features of every clip (so every
 bad clip is known before any training, and stops the run or is left out with ``skip_bad``), then the fits and
@@ -306,7 +308,9 @@ def run_experiment(
         Dataset root; None uses ``exp.dataset.root``.
     out_dir : path
         Run folder: ``config.yaml``, ``models/``, the official CSVs (``anomaly_score_<type>_id_<NN>.csv``,
-        ``result.csv``; for MIMII one folder per SNR plus ``result.yaml``), ``results.json``, ``run.json``
+        ``result.csv``; for MIMII one folder per SNR plus ``result.yaml``; DCASE 2021-2025:
+        ``anomaly_score_<type>_section_<NN>[_<domain>]_test.csv``, ``decision_result_...`` and the evaluator's
+        ``result.csv``), ``results.json``, ``run.json``
         (counters, timings, the machine, and per job where it ran) and ``report.md`` / ``report.html``.
     cache_dir : path or None
         Feature, model and score cache; default ``out_dir/cache``. Runs of different configs can share one, and
