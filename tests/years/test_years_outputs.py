@@ -123,3 +123,43 @@ def test_settings_that_cannot_give_an_official_score_stop_the_run_early():
     ):
         oo.check_settings(load_experiment("dcase2022-ae", ["metric.max_fpr=null"]), plan)
     oo.check_settings(load_experiment("dcase2022-ae"), plan)
+
+
+def test_report_and_results_command_of_a_dcase2021_result(tmp_path):
+    """The report leads with the official score and shows the published 2021 values beside ours; ``asdlens
+    results`` reads the results.json back."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from asdlens.cli import app
+    from asdlens.experiment import RunResult
+    from asdlens.experiment.run_report import build_run_report
+    from asdlens.report import check_html
+
+    plan, scored = _plan("dcase2021")
+    rows = oo.score_rows(plan, scored)
+    official, _ = oo.evaluate(load_experiment("dcase2021-ae"), plan, rows, oo.decisions_of(plan, rows, {"fan": 0.8,
+                              "valve": 1.1}))  # fmt: skip
+    exp = load_experiment("dcase2021-ae", [f"dataset.root={tmp_path}"])
+    result = RunResult(
+        results=[], averages=[], counters={}, out_dir=tmp_path, config=exp, layout="dcase2021", scores=scored,
+        official=official, thresholds={"fan": 0.8, "valve": 1.1}, train_scores={"fan": [0.1] * 5, "valve": [0.2] * 5},
+        plan=plan, models={"fan": {"key": "k1", "n_clips": 5, "n_vectors": 9, "history": {"loss": [2.0, 1.0]}}},
+    )  # fmt: skip
+    build_run_report(result).write(tmp_path)
+    assert len(check_html(tmp_path / "report.html")) == 6  # heat map, 2 ROC, 2 histograms, loss
+    md = (tmp_path / "report.md").read_text()
+    assert md.index("## Official score") < md.index("## Per section x domain")
+    fan00 = next(line for line in md.splitlines() if line.startswith("| fan | 00 |"))
+    cells = [c.strip() for c in fan00.strip("|").split("|")]
+    # AUC (source), published (the 2021 AE README's fan section 00 source AUC), diff
+    assert cells[3] == "0.6738" and float(cells[4]) == pytest.approx(float(cells[2]) - 0.6738, abs=1e-4)
+    data = result.results_dict()
+    assert data["official_score"] == official.official_score and "results" not in data
+    (tmp_path / "results.json").write_text(json.dumps(data))
+    out = CliRunner().invoke(app, ["results", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert f"official score {official.official_score:.4f}" in out.output and "0.6738" in out.output
+    as_json = json.loads(CliRunner().invoke(app, ["results", str(tmp_path), "--json"]).output)
+    assert as_json["official"]["sections"][0]["published_auc_source"] == 0.6738

@@ -34,6 +34,13 @@ SHIPPED = {
 }
 
 
+def _first_sentence(text: str) -> str:
+    """The first sentence of a reference table's source note (its lines joined)."""
+    joined = " ".join(line.strip() for line in text.splitlines())
+    head, dot, _ = joined.partition(". ")
+    return head.rstrip(".") + "."
+
+
 def _fmt(value: float | None, signed: bool = False) -> str | None:
     if value is None:
         return None
@@ -283,7 +290,7 @@ def _official_sections(rep, result, layout: str, backend: str, root: Path) -> No
     notes = []
     if layout in PUBLISHED:
         name = PUBLISHED[layout][0]
-        notes.append(f"Published values: {reference(name).source.splitlines()[0]}")
+        notes.append(f"Published values: {_first_sentence(reference(name).source)}")
     diffs = shipped_differences(result.config, layout)
     if diffs:
         notes.append(f"This run differs from the published protocol in: {', '.join(diffs)}.")
