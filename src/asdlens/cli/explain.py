@@ -21,7 +21,7 @@ def explain_command(
         ..., help="Reference experiment: a shipped name (dcase2020, mimii, ...) or YAML file."
     ),
     mine: str = typer.Argument(..., help="Your experiment: a shipped name or YAML file."),
-    data: Path = typer.Option(..., "--data", help="Dataset root (DCASE 2020 or MIMII layout)."),
+    data: Path = typer.Option(..., "--data", help="Dataset root (DCASE 2020-2025 or MIMII layout)."),
     out: Path = typer.Option(
         ..., "--out", help="Output directory: explain.json, report.html, runs/, cache/."
     ),
@@ -38,7 +38,10 @@ def explain_command(
     threads: int = options.THREADS,
     address: str = options.ADDRESS,
 ) -> None:
-    """Attribute the AUC gap between two pipelines to each group of their differences (a ladder of runs)."""
+    """Attribute the AUC gap between two pipelines to each group of their differences (a ladder of runs).
+
+    DCASE 2021-2025 data: the official score, AUC (source), AUC (target) and pAUC per step.
+    """
     from rich.console import Console
 
     from ..experiment.engine import JobFailed

@@ -26,12 +26,16 @@ def _f(value: float | None, signed: bool = False) -> str:
 
 
 def print_results(data: dict[str, Any], *, title: str) -> None:
-    """Per-ID and per-type tables of a ``results.json`` mapping, with the published values beside ours."""
+    """Per-ID and per-type tables of a ``results.json`` mapping, with the published values beside ours
+    (DCASE 2021-2025: :func:`print_official`)."""
     from rich.console import Console
     from rich.table import Table
 
     from ..experiment.run_report import comparison_rows
 
+    if "official_score" in data:
+        print_official(data, title=title)
+        return
     console = Console()
     rows = comparison_rows(data["results"], data["layout"])
     with_snr = any(r["snr"] is not None for r in rows)
@@ -74,8 +78,77 @@ def print_results(data: dict[str, Any], *, title: str) -> None:
         console.print(f"[yellow]{len(data['bad_files'])} clip(s) left out (--skip-bad); see results.json[/]")
 
 
+def print_official(data: dict[str, Any], *, title: str) -> None:
+    """The tables of a DCASE 2021-2025 ``results.json``: per type x section the official values (published
+    beside ours where a table has them), per type and overall the official score and its harmonic means."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..experiment.official_outputs import HEADLINE_METRICS, HEADLINE_NAMES, headline
+    from ..experiment.official_report import columns, section_rows
+
+    console = Console()
+    layout, official = data["layout"], data.get("official")
+    for message in data.get("messages") or []:
+        console.print(f"[yellow]note:[/] {message}")
+    if official is None:
+        console.print(f"{title}: scored and written, not evaluated (no test clip has a label and a domain)")
+        return
+    backend = ((data.get("experiment") or {}).get("scoring") or {}).get("backend", "mse")
+    rows = section_rows(official["sections"], layout, backend)
+    published = any(r[f"published_{c}"] is not None for r in rows for c in columns(layout))
+    rule = (
+        "that domain's clips"
+        if layout == "dcase2021"
+        else "that domain's normals + all anomalies; pAUC: the section's"
+    )
+    console.print(f"[bold]{title}[/] ({layout})")
+    table = Table(title="per section x domain", caption=f"AUC: {rule}")
+    for name in ("type", "section", "domain", "AUC", *(("published", "diff") if published else ()), "pAUC",
+                 *(("published", "diff") if published else ())):  # fmt: skip
+        table.add_column(name, justify="left" if name in ("type", "section", "domain") else "right")
+    for r in rows:
+        for dom in ("source", "target"):
+            pauc = f"pauc_{dom}" if layout == "dcase2021" else "pauc"
+            cells = []
+            for c in (f"auc_{dom}", pauc):
+                if c == "pauc" and dom == "target":  # one pAUC per section from 2022 on: on its first line
+                    cells += ["", *(("", "") if published else ())]
+                    continue
+                cells.append(_f(r[c]) if r[c] is not None else "[yellow]undefined[/]")
+                if published:
+                    cells += [_f(r[f"published_{c}"]), _f(r[f"diff_{c}"], True)]
+            table.add_row(r["machine_type"], r["section"], dom, *cells)
+    console.print(table)
+    root = ((data.get("experiment") or {}).get("dataset") or {}).get("root")
+    if published and root and any((p / "manifest.csv").is_file() for p in (Path(root), Path(root).parent)):
+        console.print(
+            "[yellow]note:[/] the data is asdlens's generated data; the published columns are the real recordings' "
+            "and only show the layout"
+        )
+    means = Table(title="harmonic means over sections")
+    means.add_column("type")
+    for m in HEADLINE_METRICS:
+        means.add_column(HEADLINE_NAMES[m], justify="right")
+    for machine_type, summary in official["types"].items():
+        values = headline(summary, summary["score"])
+        means.add_row(machine_type, *(_f(values[m]) for m in HEADLINE_METRICS))
+    overall = headline(official["overall"], data["official_score"])
+    means.add_row("[bold]all types[/]", *(_f(overall[m]) for m in HEADLINE_METRICS))
+    console.print(means)
+    console.print(
+        f"[bold]official score {_f(data['official_score'])}[/] (harmonic mean of {official['n_values']} values, "
+        f"as the {layout} evaluator)"
+    )
+    if data.get("bad_files"):
+        console.print(f"[yellow]{len(data['bad_files'])} clip(s) left out (--skip-bad); see results.json[/]")
+
+
 def run(
-    experiment: str = typer.Argument(..., help="Shipped experiment name (dcase2020, mimii) or a YAML file."),
+    experiment: str = typer.Argument(
+        ...,
+        help="Shipped experiment name (dcase2020, mimii, dcase2021-ae, dcase2023-ae-mse, ...) or a YAML file.",
+    ),
     data: Path = typer.Option(
         None, "--data", "-d", help="Dataset root (default: dataset.root of the config)."
     ),
@@ -86,7 +159,12 @@ def run(
     types: list[str] = typer.Option(
         None, "--types", help="Machine types to run (repeatable or comma-separated)."
     ),
-    ids: list[str] = typer.Option(None, "--ids", help="Machine IDs to run, e.g. 00,02."),
+    ids: list[str] = typer.Option(
+        None, "--ids", help="Machine IDs (DCASE 2021-2025: sections) to run, e.g. 00,02."
+    ),
+    ground_truth: Path = typer.Option(
+        None, "--ground-truth", help="Published ground truth of an evaluation tree (dataset.ground_truth)."
+    ),
     cache: Path = typer.Option(
         None, "--cache", help="Cache folder, shareable between runs (default OUT/cache)."
     ),
@@ -113,6 +191,8 @@ def run(
             overrides["dataset.types"] = _names(types)
         if _names(ids):
             overrides["dataset.ids"] = _names(ids)
+        if ground_truth is not None:
+            overrides["dataset.ground_truth"] = str(ground_truth)
         exp = load_experiment(experiment, overrides)
         engine = options.engine_kwargs(executor, workers, threads, address)
         result = run_experiment(
@@ -126,7 +206,8 @@ def run(
         f"{c['models_trained']} trained / {c['models_cached']} cached, scores {c['scores_computed']} computed / "
         f"{c['scores_cached']} cached; {result.timings['total']:.1f} s"
     )
-    typer.echo(f"wrote {out}/results.json, result.csv" + ("" if no_report else f", {out}/report.html"))
+    files = "the anomaly_score/decision_result files, result.csv" if result.sections else "result.csv"
+    typer.echo(f"wrote {out}/results.json, {files}" + ("" if no_report else f", {out}/report.html"))
     _ran_on(out)
 
 
@@ -145,20 +226,35 @@ def results(
     run_dir: Path = typer.Argument(..., help="A run folder written by `asdlens run`."),
     as_json: bool = typer.Option(False, "--json", help="Print results.json with the published values added."),
 ) -> None:
-    """Show the per-ID AUC/pAUC of a finished run beside the published numbers."""
+    """Show a finished run's metrics beside the published numbers: AUC/pAUC per machine ID (DCASE 2020, MIMII),
+    or the official score with AUC (source), AUC (target) and pAUC per section (DCASE 2021-2025)."""
     with user_errors():
         path = run_dir / "results.json"
         if not path.is_file():
             raise ValueError(f"{run_dir}: no results.json (not a finished `asdlens run` folder)")
         try:
             data = json.loads(path.read_text())
-            data["results"], data["layout"], data["averages"], data["mean"]  # noqa: B018
+            if "official_score" in data:
+                data["layout"], data["official"], data["domains"]  # noqa: B018
+                if data["official"] is not None:
+                    data["official"]["sections"], data["official"]["types"], data["official"]["overall"]  # noqa: B018
+            else:
+                data["results"], data["layout"], data["averages"], data["mean"]  # noqa: B018
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not a results.json written by asdlens run ({exc})") from None
     if as_json:
-        from ..experiment.run_report import comparison_rows
+        if "official_score" in data:
+            from ..experiment.official_report import section_rows
 
-        data["results"] = comparison_rows(data["results"], data["layout"])
+            if data["official"] is not None:
+                backend = (data["experiment"].get("scoring") or {}).get("backend", "mse")
+                data["official"]["sections"] = section_rows(
+                    data["official"]["sections"], data["layout"], backend
+                )
+        else:
+            from ..experiment.run_report import comparison_rows
+
+            data["results"] = comparison_rows(data["results"], data["layout"])
         typer.echo(json.dumps(data, indent=2))
         return
     print_results(data, title=str(run_dir))

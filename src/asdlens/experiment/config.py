@@ -20,7 +20,13 @@ from typing import Any
 
 from ..features import MelSpec, resolve_spec
 
-LAYOUTS = ("dcase2020", "mimii")
+#: DCASE 2021-2025 layouts: sections, domains, the year's official score (``asdlens.evaluate.evaluate_official``).
+SECTION_LAYOUTS = ("dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
+#: ``auto``: the layout :func:`asdlens.data.scan` detects (DCASE 2023-2025 share one naming, so one experiment
+#: runs on a 2023, 2024 or 2025 tree and is scored with that year's protocol).
+LAYOUTS = ("dcase2020", "mimii", *SECTION_LAYOUTS, "auto")
+VALIDATION_FROM = ("tail", "random")
+SCORING_BACKENDS = ("mse", "mahalanobis")
 SPLIT_PROTOCOLS = ("paper", "repo")
 MODEL_UNITS = ("type", "id")
 AGGREGATES = (
@@ -93,11 +99,13 @@ class DatasetConfig:
 
     Attributes
     ----------
-    layout : {"dcase2020", "mimii"}
+    layout : {"dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025", "auto"}
+        The tree's layout; it also names the protocol a run is scored with (DCASE 2021-2025: the year's
+        official score per section x domain). "auto" takes the layout :func:`asdlens.data.scan` detects.
     root : str or None
         The tree's root; ``asdlens run --data`` sets it.
     types, ids : tuple of str or None
-        Machine types and IDs to use; None means all found.
+        Machine types and IDs to use (DCASE 2021-2025: sections, e.g. ``[00, 01]``); None means all found.
     snrs : tuple of int or None
         MIMII SNRs (dB) to use; None means all found.
     channel : int
@@ -107,6 +115,10 @@ class DatasetConfig:
         normal files in sorted order). DCASE 2020 uses its folders.
     split_seed : int
         Seed of the paper split's draw.
+    ground_truth : str or None
+        Published ground truth of an evaluation tree (a file or folder, as ``scan(..., ground_truth=...)`` and
+        ``asdlens data check --ground-truth`` take it): labels, domains and attributes of hidden test names.
+        Without it, evaluation test clips are scored and written to the official files but not evaluated.
     """
 
     layout: str = "dcase2020"
@@ -117,6 +129,7 @@ class DatasetConfig:
     channel: int = 0
     split: str = "paper"
     split_seed: int = 0
+    ground_truth: str | None = None
 
     def __post_init__(self) -> None:
         _choice("dataset.layout", self.layout, LAYOUTS)
@@ -132,6 +145,10 @@ class DatasetConfig:
         _int("dataset.channel", self.channel, minimum=0)
         _choice("dataset.split", self.split, SPLIT_PROTOCOLS)
         _int("dataset.split_seed", self.split_seed, minimum=0)
+        if self.ground_truth is not None:
+            if not isinstance(self.ground_truth, str | Path) or not str(self.ground_truth).strip():
+                _fail("dataset.ground_truth", self.ground_truth, "must be a path (file or folder) or null")
+            object.__setattr__(self, "ground_truth", str(self.ground_truth))
 
 
 @dataclass(frozen=True)
@@ -167,6 +184,12 @@ class TrainingConfig:
     shuffle : bool
     seed : int
         Seeds weights, shuffling and every other random draw of training.
+    validation_from : {"tail", "random"}
+        Which vectors form the validation part: ``"tail"``, the last ``validation_split`` share of the vectors
+        in file order (Keras's ``validation_split``: the DCASE 2020-2022 baselines); ``"random"``, a random share
+        drawn as ``sklearn.model_selection.train_test_split(range(n_vectors), test_size=validation_split)``
+        with numpy's generator seeded by ``seed`` (the DCASE 2023-2025 PyTorch baseline, whose ``train.py``
+        calls ``np.random.seed(seed)`` first).
     learning_rate : float or None
         Adam's learning rate; None is Keras's default (0.001), as the baselines use.
     gpus : float
@@ -181,6 +204,7 @@ class TrainingConfig:
     seed: int = 0
     learning_rate: float | None = None
     gpus: float = 0.0
+    validation_from: str = "tail"
 
     def __post_init__(self) -> None:
         _int("training.epochs", self.epochs, minimum=1)
@@ -204,6 +228,7 @@ class TrainingConfig:
         if isinstance(self.gpus, bool) or not isinstance(self.gpus, int | float) or self.gpus < 0:
             _fail("training.gpus", self.gpus, "must be a number >= 0 (GPUs per fit)")
         object.__setattr__(self, "gpus", float(self.gpus))
+        _choice("training.validation_from", self.validation_from, VALIDATION_FROM)
 
 
 @dataclass(frozen=True)
@@ -213,13 +238,21 @@ class ScoringConfig:
     Attributes
     ----------
     aggregate : {"mean", "median", "max"}
-        Over the clip's per-vector MSEs; "mean" is the official one.
+        Over the clip's per-vector MSEs; "mean" is the official one (``backend: mse``).
+    backend : {"mse", "mahalanobis"}
+        How an autoencoder's reconstruction residuals become a clip's score. ``"mse"``: ``aggregate`` of the
+        per-vector mean squared errors. ``"mahalanobis"``: the DCASE 2023-2025 baseline's "selective
+        Mahalanobis" (:class:`asdlens.models.mahalanobis.ResidualMahalanobis`): residual covariances per domain
+        fit on the training vectors after training, score = the smaller of the two Mahalanobis distances of
+        the clip's mean residual (``aggregate`` is not used).
     """
 
     aggregate: str = "mean"
+    backend: str = "mse"
 
     def __post_init__(self) -> None:
         _choice("scoring.aggregate", self.aggregate, AGGREGATES)
+        _choice("scoring.backend", self.backend, SCORING_BACKENDS)
 
 
 @dataclass(frozen=True)
@@ -241,6 +274,27 @@ class MetricConfig:
         if not 0 < self.max_fpr <= 1:
             _fail("metric.max_fpr", self.max_fpr, "must be a number in (0, 1] or null")
         object.__setattr__(self, "max_fpr", float(self.max_fpr))
+
+
+#: Fields added after the first runs were cached and published, with their defaults. Written out (and part of
+#: cache keys) only when set to another value, so the ``config.yaml``, ``results.json`` and cache keys of
+#: experiments that do not use them keep their bytes, and their cached models stay valid.
+ADDED_FIELDS: dict[str, dict[str, Any]] = {
+    "dataset": {"ground_truth": None},
+    "training": {"validation_from": "tail"},
+    "scoring": {"backend": "mse"},
+}
+
+
+def section_dict(name: str, section, *, complete: bool = False) -> dict[str, Any]:
+    """One config section as plain data; fields of :data:`ADDED_FIELDS` at their default are left out unless
+    ``complete``."""
+    added = ADDED_FIELDS.get(name, {})
+    return {
+        f.name: _plain(getattr(section, f.name))
+        for f in fields(section)
+        if complete or f.name not in added or getattr(section, f.name) != added[f.name]
+    }
 
 
 SECTIONS = {
@@ -298,23 +352,44 @@ class Experiment:
         """The ``frontend`` section written out in full: the preset name and every resolved MelSpec field."""
         return {"preset": self.preset, **self.spec.resolved().to_dict()}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The resolved config as plain data (YAML/JSON-ready); :meth:`from_dict` of it gives an equal Experiment."""
+    def to_dict(self, *, complete: bool = False) -> dict[str, Any]:
+        """The resolved config as plain data (YAML/JSON-ready); :meth:`from_dict` of it gives an equal Experiment.
 
-        def plain(section) -> dict:
-            return {f.name: _plain(getattr(section, f.name)) for f in fields(section)}
+        Fields added later (:data:`ADDED_FIELDS`) appear only when they differ from their default, unless
+        ``complete``: the resolved config of an experiment that does not use them reads as it always did.
+        """
+
+        def plain(name: str) -> dict:
+            return section_dict(name, getattr(self, name), complete=complete)
 
         return {
             "name": self.name,
             "description": self.description,
-            "dataset": plain(self.dataset),
+            "dataset": plain("dataset"),
             "frontend": self.frontend_dict(),
             "frames": self.frames,
-            "model": plain(self.model),
-            "training": plain(self.training),
-            "scoring": plain(self.scoring),
-            "metric": plain(self.metric),
+            "model": plain("model"),
+            "training": plain("training"),
+            "scoring": plain("scoring"),
+            "metric": plain("metric"),
         }
+
+    def key_section(self, name: str) -> dict[str, Any]:
+        """Section ``name`` as cache keys see it (added fields only when set: old keys stay valid)."""
+        return section_dict(name, getattr(self, name))
+
+    def fit_scoring(self, domains: bool) -> list[dict[str, Any]]:
+        """Scoring settings a fit depends on (part of the model key).
+
+        An autoencoder fit on clips with domains (DCASE 2021-2025) always keeps the residual covariances of the
+        Mahalanobis back-end beside the network (one forward pass over the training vectors), so one model
+        entry serves ``scoring.backend: mse`` and ``mahalanobis`` and changing the back-end retrains nothing.
+        Without domains (DCASE 2020, MIMII) the covariances are fit only for ``mahalanobis``, which is then
+        part of the key (entries made before the back-end existed have no covariances).
+        """
+        if self.scoring.backend == "mse" or domains:
+            return []
+        return [{"scoring.backend": self.scoring.backend}]
 
     def to_yaml(self) -> str:
         import yaml
@@ -324,7 +399,7 @@ class Experiment:
     def flat(self) -> dict[str, Any]:
         """Every field by its dotted key (``training.epochs``, ``frontend.n_mels``, ...)."""
         out = {}
-        for key, value in self.to_dict().items():
+        for key, value in self.to_dict(complete=True).items():
             if isinstance(value, dict):
                 out.update({f"{key}.{k}": v for k, v in value.items()})
             else:

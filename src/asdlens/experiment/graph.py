@@ -106,10 +106,11 @@ class JobBuilder:
             "model",
             {"spec": exp.spec.key(), "channel": exp.dataset.channel, "frames": exp.frames},
             [self.identity(c.path).key() for c in unit.train],
-            asdict(exp.model),
-            asdict(exp.training),
+            exp.key_section("model"),
+            exp.key_section("training"),
             exp.input_dim,
             library_versions(),
+            *exp.fit_scoring(any(c.domain is not None for c in unit.train)),
         )
 
     def fit_job(self, exp: Experiment, unit: Unit, deps: list[Job]) -> Job:
@@ -127,7 +128,7 @@ class JobBuilder:
 
     def score_job(self, exp: Experiment, group: TestGroup, fit: Job, deps: list[Job]) -> Job:
         key = stable_key(
-            "scores", fit.key, asdict(exp.scoring), [self.identity(c.path).key() for c in group.clips]
+            "scores", fit.key, exp.key_section("scoring"), [self.identity(c.path).key() for c in group.clips]
         )
         payload = {
             "cache": str(self.cache.root),

@@ -4,16 +4,22 @@
 - MIMII: per type x ID x SNR, the ``dataset.split`` protocol (``asdlens.data.mimii_split``) with
   ``dataset.split_seed``; ``model.per: id`` trains one model per type x ID x SNR (the paper), ``type`` one per
   type x SNR.
+- DCASE 2021-2025: train/test by folder (2025's ``supplemental/`` is in neither); each **section** is a test
+  group (``Clip.machine_id`` holds it), scored on both domains; ``model.per: type`` pools a type's sections and
+  both domains into one model (every baseline of those years), ``id`` trains one per type x section. The
+  training clips of each unit are a group too (:func:`training_group`): their scores fit the decision
+  threshold.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..data import Clip, scan, split_clips
+from ..data import Clip, DataWarning, scan, split_clips
 from ..evaluate.files import snr_folder
-from .config import Experiment
+from .config import SECTION_LAYOUTS, Experiment
 
 
 @dataclass(frozen=True)
@@ -25,40 +31,57 @@ class Unit:
     machine_type : str
     snr : int or None
     machine_id : str or None
-        None when one model covers every ID of the type (``model.per: type``).
+        None when one model covers every ID (section) of the type (``model.per: type``).
     train : tuple of Clip
         Normal training clips in path order (the order the official code reads them in).
+    kind : {"id", "section"}
+        What ``machine_id`` is: a machine ID (DCASE 2020, MIMII) or a section (DCASE 2021-2025).
     """
 
     machine_type: str
     snr: int | None
     machine_id: str | None
     train: tuple[Clip, ...]
+    kind: str = "id"
 
     @property
     def name(self) -> str:
-        """File-safe name: ``pump``, ``fan_6dB``, ``fan_min6dB_id_00``."""
+        """File-safe name: ``pump``, ``fan_6dB``, ``fan_min6dB_id_00``, ``fan_section_00``."""
         parts = [self.machine_type]
         if self.snr is not None:
             parts.append(snr_folder(self.snr))
         if self.machine_id is not None:
-            parts.append(f"id_{self.machine_id}")
+            parts.append(f"{self.kind if self.kind == 'section' else 'id'}_{self.machine_id}")
         return "_".join(parts)
 
 
 @dataclass(frozen=True)
 class TestGroup:
-    """The test clips of one machine ID (at one SNR), scored by the model of ``unit``."""
+    """The test clips of one machine ID (at one SNR) or section, scored by the model of ``unit``.
+
+    ``kind`` is ``"id"`` (DCASE 2020, MIMII), ``"section"`` (DCASE 2021-2025) or ``"train"``: the training
+    clips of ``unit``, scored for the decision threshold (:func:`training_group`).
+    """
 
     machine_type: str
     snr: int | None
     machine_id: str
     unit: str
     clips: tuple[Clip, ...]
+    kind: str = "id"
 
     @property
     def label(self) -> str:
-        return f"{self.machine_type} id_{self.machine_id}" + ("" if self.snr is None else f" {self.snr}dB")
+        """``"pump id_00"``, ``"fan id_00 6dB"``, ``"fan section 00"``, ``"fan training clips"``."""
+        if self.kind == "train":
+            return f"{self.unit} training clips"
+        unit = f"section {self.machine_id}" if self.kind == "section" else f"id_{self.machine_id}"
+        return f"{self.machine_type} {unit}" + ("" if self.snr is None else f" {self.snr}dB")
+
+
+def training_group(unit: Unit) -> TestGroup:
+    """A unit's training clips as a group to score with its own model (their scores fit the gamma threshold)."""
+    return TestGroup(unit.machine_type, unit.snr, unit.machine_id or "", unit.name, unit.train, "train")
 
 
 @dataclass
@@ -69,6 +92,12 @@ class Plan:
     layout: str
     units: list[Unit] = field(default_factory=list)
     tests: list[TestGroup] = field(default_factory=list)
+    warnings: list[DataWarning] = field(default_factory=list)
+
+    @property
+    def sections(self) -> bool:
+        """Whether the layout evaluates per section x domain (DCASE 2021-2025)."""
+        return self.layout in SECTION_LAYOUTS
 
     @property
     def clips(self) -> list[Clip]:
@@ -80,16 +109,12 @@ class Plan:
     def without(self, bad: set[Path]) -> Plan:
         """The plan with the clips in ``bad`` left out (``--skip-bad``)."""
         units = [
-            Unit(u.machine_type, u.snr, u.machine_id, tuple(c for c in u.train if c.path not in bad))
-            for u in self.units
+            dataclasses.replace(u, train=tuple(c for c in u.train if c.path not in bad)) for u in self.units
         ]
         tests = [
-            TestGroup(
-                t.machine_type, t.snr, t.machine_id, t.unit, tuple(c for c in t.clips if c.path not in bad)
-            )
-            for t in self.tests
+            dataclasses.replace(t, clips=tuple(c for c in t.clips if c.path not in bad)) for t in self.tests
         ]
-        return Plan(self.root, self.layout, units, tests)
+        return Plan(self.root, self.layout, units, tests, list(self.warnings))
 
 
 def _filter(clips: list[Clip], exp: Experiment, root: Path) -> list[Clip]:
@@ -123,7 +148,7 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
         No clips, a requested type/ID/SNR that is not there, a MIMII group that cannot be split, or a model with
         no training clips (each message names what is missing).
     """
-    result = scan(root, exp.dataset.layout)
+    result = scan(root, exp.dataset.layout, ground_truth=exp.dataset.ground_truth)
     root = result.root
     if not result.clips:
         raise ValueError(f"{root}: no {exp.dataset.layout} clips found")
@@ -151,7 +176,8 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
     for (machine_type, snr, machine_id), cs in sorted(test_by.items(), key=lambda kv: order(kv[0])):
         key = (machine_type, snr, machine_id if per_id else None)
         if key not in units:
-            where = f"{machine_type} id_{machine_id}" + ("" if snr is None else f" {snr}dB")
+            unit = f"section {machine_id}" if result.layout in SECTION_LAYOUTS else f"id_{machine_id}"
+            where = f"{machine_type} {unit}" + ("" if snr is None else f" {snr}dB")
             raise ValueError(f"{root}: {where} has test clips but no training clips to fit its model on")
         tests.append(
             TestGroup(machine_type, snr, machine_id, units[key].name, tuple(sorted(cs, key=lambda c: c.path)))
@@ -159,4 +185,13 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
     if not tests:
         raise ValueError(f"{root}: no test clips among the {len(clips)} selected clips")
     used = {t.unit for t in tests}
-    return Plan(root, result.layout, [u for u in units.values() if u.name in used], tests)
+    plan = Plan(root, result.layout, [u for u in units.values() if u.name in used], tests)
+    return as_sections(plan, list(result.warnings)) if result.layout in SECTION_LAYOUTS else plan
+
+
+def as_sections(plan: Plan, warnings: list[DataWarning]) -> Plan:
+    """A DCASE 2021-2025 plan: its units and groups named by section, the scan's warnings kept."""
+    renamed = {u.name: dataclasses.replace(u, kind="section") for u in plan.units}
+    units = list(renamed.values())
+    tests = [dataclasses.replace(t, unit=renamed[t.unit].name, kind="section") for t in plan.tests]
+    return Plan(plan.root, plan.layout, units, tests, warnings)

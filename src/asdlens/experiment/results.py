@@ -2,7 +2,9 @@
 
 ``results.json`` and the official CSVs depend only on the config and the data (two runs of one config on one
 machine give the same bytes, whatever executor ran them); ``run.json`` holds what depends on the machine and
-the session (timings, where each job ran, the machine itself).
+the session (timings, where each job ran, the machine itself). DCASE 2020 and MIMII runs hold AUC/pAUC per
+machine ID; DCASE 2021-2025 runs the year's official score per section x domain
+(:meth:`RunResult.official_dict`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..evaluate import (
+    DECISION_QUANTILE,
     IdResult,
     anomaly_score_file_name,
     atomic_write_json,
@@ -25,7 +28,7 @@ from ..evaluate import (
     write_mimii_result_yaml,
     write_result_csv,
 )
-from .config import Experiment
+from .config import SECTION_LAYOUTS, Experiment
 from .plan import Plan
 
 #: Counter names of :attr:`RunResult.counters`.
@@ -95,6 +98,20 @@ class RunResult:
         Seconds per stage (not in ``results.json``, which must not depend on the machine).
     jobs : list of dict
         Per job of this run: kind, label, status (computed, cached, waited), node, seconds, retries.
+    official : asdlens.evaluate.OfficialResult or None
+        DCASE 2021-2025 layouts: the year's metrics per section x domain and the official score (None for
+        DCASE 2020 and MIMII, and for an evaluation tree without ground truth). ``results`` and ``averages``
+        are empty for those layouts: their unit of evaluation is the section x domain.
+    thresholds : dict
+        DCASE 2021-2025: per unit, the decision threshold (gamma fit of its training clips' scores at 0.9),
+        or None where it could not be fit.
+    train_scores : dict
+        DCASE 2021-2025: per unit, the scores of its training clips (what the thresholds are fit to).
+    messages : list of str
+        DCASE 2021-2025: what was scored but not evaluated, thresholds that could not be fit, and the data's
+        warnings (:attr:`asdlens.data.ScanResult.warnings`).
+    plan : asdlens.experiment.plan.Plan or None
+        What was run (the clips of every group, for reports); not in ``results.json``.
     """
 
     results: list[IdResult]
@@ -108,6 +125,21 @@ class RunResult:
     scores: dict[str, list[tuple[str, float, int | None]]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     jobs: list[dict] = field(default_factory=list)
+    official: Any = None
+    thresholds: dict[str, float | None] = field(default_factory=dict)
+    train_scores: dict[str, list[float]] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    plan: Plan | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def sections(self) -> bool:
+        """Whether the run is scored per section x domain (DCASE 2021-2025)."""
+        return self.layout in SECTION_LAYOUTS
+
+    @property
+    def official_score(self) -> float | None:
+        """The year's official score (DCASE 2021-2025), else None."""
+        return None if self.official is None else self.official.official_score
 
     @property
     def mean_auc(self) -> float | None:
@@ -128,7 +160,10 @@ class RunResult:
         """What ``results.json`` holds: config, per-ID and per-type metrics, models' keys, bad files.
 
         Only things that the config and the data decide: two runs of the same config give equal dicts.
+        DCASE 2021-2025 runs hold the year's metrics instead (:meth:`official_dict`).
         """
+        if self.sections:
+            return self.official_dict()
         return {
             "experiment": self.config.to_dict(),
             "layout": self.layout,
@@ -137,6 +172,32 @@ class RunResult:
             "mean": {"auc": self.mean_auc, "pauc": self.mean_pauc},
             "models": {name: info["key"] for name, info in self.models.items()},
             "bad_files": [{"path": p, "problem": why} for p, why in self.bad_files],
+        }
+
+    def official_dict(self) -> dict[str, Any]:
+        """``results.json`` of a DCASE 2021-2025 run: the headline ``official_score``, ``domains`` (one row per
+        type x section x domain: AUC by the year's rule, the domain's pAUC, the section's pAUC, counts),
+        ``official`` (:meth:`asdlens.evaluate.OfficialResult.to_dict`: per section, per type and overall means),
+        the decision ``thresholds``, models, bad files and messages."""
+        from .official_outputs import domain_table
+
+        return {
+            "experiment": self.config.to_dict(),
+            "layout": self.layout,
+            "official_score": self.official_score,
+            "domains": domain_table(self.official),
+            "official": None if self.official is None else self.official.to_dict(),
+            "thresholds": {
+                name: {
+                    "threshold": value,
+                    "quantile": DECISION_QUANTILE,
+                    "n_train": len(self.train_scores[name]),
+                }
+                for name, value in self.thresholds.items()
+            },
+            "models": {name: info["key"] for name, info in self.models.items()},
+            "bad_files": [{"path": p, "problem": why} for p, why in self.bad_files],
+            "messages": list(self.messages),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,12 +226,19 @@ def _copy_atomic(src: Path, dst: Path) -> None:
 
 
 def write_outputs(result: RunResult, plan: Plan, model_files: dict[str, Path]) -> None:
-    """The run folder's machine-readable files, every one written atomically."""
+    """The run folder's machine-readable files, every one written atomically (DCASE 2021-2025: the year's
+    score, decision and result files in place of the per-ID ones)."""
     out = result.out_dir
     for name, info in result.models.items():
         if name in model_files:
             _copy_atomic(model_files[name], out / "models" / f"{name}{model_files[name].suffix}")
         atomic_write_json(out / "models" / f"{name}.json", info)
+    if result.sections:
+        from .official_outputs import write_official_files
+
+        write_official_files(result, plan)
+        atomic_write_json(out / "results.json", json.loads(json.dumps(result.results_dict())))
+        return
     for g in plan.tests:
         rows = [(f, s) for f, s, _ in result.scores[g.label]]
         write_anomaly_scores(

@@ -136,8 +136,14 @@ def _loss_figure(models: dict[str, dict]):
 
 
 def build_run_report(result):
-    """The :class:`asdlens.report.Report` of a :class:`~asdlens.experiment.RunResult`."""
+    """The :class:`asdlens.report.Report` of a :class:`~asdlens.experiment.RunResult` (DCASE 2021-2025 runs:
+    :func:`asdlens.experiment.official_report.build_official_report`)."""
     from ..report import Report
+
+    if result.sections:
+        from .official_report import build_official_report
+
+        return build_official_report(result)
 
     exp = result.config
     rep = Report(f"asdlens run: {exp.name}")

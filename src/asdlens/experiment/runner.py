@@ -3,7 +3,9 @@ then metrics and the run folder.
 
 The protocol is the official one (see :mod:`asdlens.experiment.features`, :mod:`asdlens.models.detectors`,
 :mod:`asdlens.evaluate.metrics`): log-mel of every clip, one detector per unit (type, or type x ID x SNR)
-trained on the normal training clips in path order, each test clip scored, AUC and pAUC per machine ID.
+trained on the normal training clips in path order, each test clip scored, AUC and pAUC per machine ID. On the
+DCASE 2021-2025 layouts each unit's training clips are scored too (the decision thresholds) and the year's
+official metrics and files come from :mod:`asdlens.experiment.official_outputs`.
 
 Two phases run on the engine (:mod:`asdlens.experiment.engine`): first the features of every clip (so every
 bad clip is known before any training, and stops the run or is left out with ``skip_bad``), then the fits and
@@ -25,25 +27,30 @@ from pathlib import Path
 
 from ..evaluate import atomic_write_json, atomic_write_text, id_metrics, type_averages
 from ..runtime import machine_info
+from . import official_outputs
 from .cache import FileIdentity, RunCache
 from .config import Experiment
 from .engine import Engine
 from .executors import make_executor
 from .graph import JobBuilder, RunJobs, library_versions
-from .plan import Plan, make_plan
+from .plan import Plan, make_plan, training_group
 from .progress import Status
 from .results import COUNTERS, BadClipsError, RunResult, TypeAverage, write_outputs
 
 
 def resolve(exp: Experiment, data_root: str | os.PathLike | None) -> Experiment:
-    """The experiment with ``dataset.root`` set to ``data_root`` (absolute), or its own root if None."""
+    """The experiment with ``dataset.root`` set to ``data_root`` (absolute), or its own root if None
+    (``dataset.ground_truth``, when set, is made absolute too)."""
     root = data_root if data_root is not None else exp.dataset.root
     if root is None:
         raise ValueError(
             "no data: give data_root (asdlens run --data ROOT) or set dataset.root in the experiment"
         )
     root = Path(root).expanduser().absolute()
-    return exp.with_overrides({"dataset.root": str(root)})
+    changes = {"dataset.root": str(root)}
+    if exp.dataset.ground_truth is not None:
+        changes["dataset.ground_truth"] = str(Path(exp.dataset.ground_truth).expanduser().absolute())
+    return exp.with_overrides(changes)
 
 
 def _bad_clips(exp: Experiment, plan: Plan, builder: JobBuilder) -> list[tuple[str, str]]:
@@ -111,6 +118,8 @@ def run_experiments(
         if ds_key not in plans:
             plans[ds_key] = make_plan(exp, exp.dataset.root)
     run_plans = [plans[repr(e.dataset)] for e in exps]
+    for exp, plan in zip(exps, run_plans, strict=True):
+        official_outputs.check_settings(exp, plan)
     for out in out_dirs:
         Path(out).mkdir(parents=True, exist_ok=True)
     for exp, out in zip(exps, out_dirs, strict=True):
@@ -149,6 +158,8 @@ def run_experiments(
             # Phase 2: fits and scores, on demand.
             t0 = time.perf_counter()
             run_jobs = [builder.run_jobs(exp, plan) for exp, plan in zip(exps, final_plans, strict=True)]
+            for exp, rj in zip(exps, run_jobs, strict=True):
+                official_outputs.add_training_scores(builder, exp, rj)
             graph = {}
             for rj in run_jobs:
                 graph.update(rj.all())
@@ -215,7 +226,8 @@ def _assemble(
         seen.add(job.key)
         counters["models_trained" if fresh else "models_cached"] += 1
         models[name] = {"key": job.key, **summaries[job.key]["info"]}
-    for group in plan.tests:
+    groups = [*plan.tests, *(training_group(u) for u in plan.units if plan.sections)]
+    for group in groups:
         job = rj.scores[group.label]
         fresh = (
             records.get(job.key) is not None and records[job.key].status == "computed" and job.key not in seen
@@ -227,6 +239,25 @@ def _assemble(
     for job in [*rj.features, *rj.fits.values(), *rj.scores.values()]:
         if job.key in records:
             jobs.append(records[job.key].to_dict())
+    counters["bad_files"] = len(bad)
+    common = dict(counters=counters, out_dir=out, config=exp, layout=plan.layout, bad_files=bad, models=models,
+                  jobs=jobs, plan=plan)  # fmt: skip
+    if plan.sections:
+        result = _assemble_official(exp, plan, scored, common)
+    else:
+        result = _assemble_ids(exp, plan, scored, common)
+    cache = RunCache(rj.fits[next(iter(rj.fits))].payload["cache"]) if rj.fits else None
+    model_files = {}
+    for name, job in rj.fits.items():
+        network = cache.model_dir(job.key) / "model.keras"
+        if network.is_file():
+            model_files[name] = network
+    write_outputs(result, plan, model_files)
+    return result
+
+
+def _assemble_ids(exp: Experiment, plan: Plan, scored: dict, common: dict) -> RunResult:
+    """DCASE 2020 and MIMII: AUC and pAUC per machine ID (x SNR), averaged per type."""
     results = [
         id_metrics(
             [lab for _, _, lab in scored[g.label]],
@@ -239,27 +270,22 @@ def _assemble(
         for g in plan.tests
     ]
     averages = [TypeAverage(t, snr, **v) for (t, snr), v in type_averages(results).items()]
-    counters["bad_files"] = len(bad)
-    result = RunResult(
-        results=results,
-        averages=averages,
-        counters=counters,
-        out_dir=out,
-        config=exp,
-        layout=plan.layout,
-        bad_files=bad,
-        models=models,
-        scores=scored,
-        jobs=jobs,
-    )
-    cache = RunCache(rj.fits[next(iter(rj.fits))].payload["cache"]) if rj.fits else None
-    model_files = {}
-    for name, job in rj.fits.items():
-        network = cache.model_dir(job.key) / "model.keras"
-        if network.is_file():
-            model_files[name] = network
-    write_outputs(result, plan, model_files)
-    return result
+    return RunResult(results=results, averages=averages, scores=scored, **common)
+
+
+def _assemble_official(exp: Experiment, plan: Plan, scored: dict, common: dict) -> RunResult:
+    """DCASE 2021-2025: decision thresholds from the training clips' scores, the year's official metrics."""
+    train_scores = {u.name: [s for _, s, _ in scored.pop(training_group(u).label)] for u in plan.units}
+    limits, messages = official_outputs.thresholds(train_scores)
+    rows = official_outputs.score_rows(plan, scored)
+    decisions = official_outputs.decisions_of(plan, rows, limits)
+    official, more = official_outputs.evaluate(exp, plan, rows, decisions)
+    messages += more + ([] if official is None else list(official.messages))
+    messages += [f"data: {w}" for w in plan.warnings]
+    return RunResult(
+        results=[], averages=[], scores=scored, official=official, thresholds=limits,
+        train_scores=train_scores, messages=messages, **common,
+    )  # fmt: skip
 
 
 def run_experiment(
@@ -286,7 +312,9 @@ def run_experiment(
         Dataset root; None uses ``exp.dataset.root``.
     out_dir : path
         Run folder: ``config.yaml``, ``models/``, the official CSVs (``anomaly_score_<type>_id_<NN>.csv``,
-        ``result.csv``; for MIMII one folder per SNR plus ``result.yaml``), ``results.json``, ``run.json``
+        ``result.csv``; for MIMII one folder per SNR plus ``result.yaml``; DCASE 2021-2025:
+        ``anomaly_score_<type>_section_<NN>[_<domain>]_test.csv``, ``decision_result_...`` and the evaluator's
+        ``result.csv``), ``results.json``, ``run.json``
         (counters, timings, the machine, and per job where it ran) and ``report.md`` / ``report.html``.
     cache_dir : path or None
         Feature, model and score cache; default ``out_dir/cache``. Runs of different configs can share one, and

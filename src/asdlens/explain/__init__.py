@@ -3,6 +3,9 @@
 >>> from asdlens.explain import explain
 >>> result = explain("dcase2020", "seed-tf", data_root="data/", out_dir="explain-out", overrides=["training.epochs=5"])
 >>> result.total["auc"], [(s.name, s.change["auc"]) for s in result.steps[1:]]
+
+On DCASE 2021-2025 data the values are the year's official score and AUC (source), AUC (target), pAUC
+(``result.metrics``): ``explain("dcase2023-ae-mse", "dcase2023-ae-mahalanobis", ...).total["auc_target"]``.
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ def explain(
     executor, workers, threads, address
         Where the runs' jobs run (see :func:`asdlens.experiment.run_experiment`); every step, seed and Shapley
         subset is one plan of jobs, so independent fits run side by side.
+
+    The values compared depend on the data's layout (:mod:`asdlens.explain.core`): mean AUC/pAUC over types
+    (DCASE 2020, MIMII), or the official score and its AUC (source), AUC (target), pAUC (DCASE 2021-2025).
 
     Writes ``explain.json``, ``report.html`` / ``report.md`` and the figures into ``out_dir``, one run folder
     per distinct experiment under ``out_dir/runs`` (one shared cache in ``out_dir/cache``) and ``run.json``

@@ -4,8 +4,13 @@ A *step* runs one experiment (with ``repeats`` seeds); every step shares one cac
 group does not touch the features reuses them, and a step that changes nothing measurable reuses the models
 and scores too (its cache counters show it). The ladder telescopes: the step changes add up to MINE - REF.
 
-The value that is split is the mean AUC (and pAUC) over machine types, each type the arithmetic mean over its
-IDs, as the DCASE 2020 baseline's README averages them.
+The values that are split depend on the protocol of the data:
+
+- DCASE 2020 and MIMII: the mean AUC (and pAUC) over machine types, each type the arithmetic mean over its IDs,
+  as the DCASE 2020 baseline's README averages them (``auc``, ``pauc``).
+- DCASE 2021-2025: the year's official score and the three harmonic means it is made of -- AUC (source),
+  AUC (target), pAUC -- over every type x section (``official_score``, ``auc_source``, ``auc_target``,
+  ``pauc``). A harmonic mean hides which domain moved; each step says how each of them moved.
 """
 
 from __future__ import annotations
@@ -24,19 +29,27 @@ from ..experiment import Experiment
 from .plan import Group, compose, differing_groups, with_seed
 
 METRICS = ("auc", "pauc")
+#: The metric set of DCASE 2021-2025 explanations (asdlens.experiment.official_outputs.HEADLINE_METRICS).
+OFFICIAL_METRICS = ("official_score", "auc_source", "auc_target", "pauc")
 MAX_SHAPLEY_GROUPS = 10
 
 
 @dataclass
 class Outcome:
-    """One experiment's metrics, averaged over its seeds."""
+    """One experiment's metrics, averaged over its seeds.
 
-    per_id: dict[str, dict[str, float | None]]  # "pump id_00" -> {"auc", "pauc", "auc_sd", "pauc_sd"}
-    value: dict[
-        str, float | None
-    ]  # "auc", "pauc" (means over types) and their standard deviations over seeds
+    ``per_id`` is per machine ID (``"pump id_00"``: ``auc``, ``pauc``) or, for DCASE 2021-2025, per section
+    (``"fan section 00"``: ``auc_source``, ``auc_target`` and the official pAUC(s)); each with ``<m>_sd``.
+    ``value`` holds the :attr:`metrics` (means over types, or the official score and its harmonic means) and
+    their standard deviations over seeds.
+    """
+
+    per_id: dict[str, dict[str, float | None]]
+    value: dict[str, float | None]
     counters: dict[str, int]
     seeds: list[int]
+    metrics: tuple[str, ...] = METRICS
+    protocol: str | None = None  # DCASE 2021-2025: the layout the values were computed with
 
     def to_dict(self) -> dict[str, Any]:
         return {"per_id": self.per_id, "value": self.value, "counters": self.counters, "seeds": self.seeds}
@@ -75,13 +88,25 @@ class Explanation:
     total: dict[str, float | None]
     shapley: dict[str, dict[str, float]] | None = None  # group -> metric -> share
     runs: int = 0
+    metrics: tuple[str, ...] = METRICS
+    protocol: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        if self.metrics == METRICS:
+            value = "mean over machine types of the per-type mean over IDs (DCASE 2020 README averaging)"
+            extra = {}
+        else:
+            value = (
+                f"the {self.protocol} official score (harmonic mean over types x sections, as its evaluator) and "
+                "the harmonic means it is made of: AUC (source), AUC (target), pAUC"
+            )
+            extra = {"protocol": self.protocol, "metrics": list(self.metrics)}
         return {
             "ref": self.ref,
             "mine": self.mine,
             "repeats": self.repeats,
-            "value": "mean over machine types of the per-type mean over IDs (DCASE 2020 README averaging)",
+            "value": value,
+            **extra,
             "total": self.total,
             "groups": [g.to_dict() for g in self.groups],
             "steps": [s.to_dict() for s in self.steps],
@@ -93,6 +118,38 @@ class Explanation:
         from ..evaluate.atomic import atomic_write_text
 
         return atomic_write_text(path, json.dumps(self.to_dict(), indent=2, default=str) + "\n")
+
+
+def _sum_counters(counters: list[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for c in counters:
+        for k, v in c.items():
+            total[k] = total.get(k, 0) + int(v)
+    return total
+
+
+def summarize_official(
+    officials: list, counters: list[dict[str, int]], seeds: list[int], protocol: str
+) -> Outcome:
+    """Average per-seed :class:`asdlens.evaluate.OfficialResult` (DCASE 2021-2025) into one :class:`Outcome`:
+    the official score and its harmonic means (:data:`OFFICIAL_METRICS`), and per section its official values."""
+    from ..experiment.official_outputs import headline, section_values
+
+    values: dict[str, list[float]] = {m: [] for m in OFFICIAL_METRICS}
+    per_section: dict[str, dict[str, list[float]]] = {}
+    for official in officials:
+        if official is None:
+            continue
+        for m, v in headline(official.overall, official.official_score).items():
+            if v is not None:
+                values[m].append(v)
+        for label, section in section_values(official).items():
+            slot = per_section.setdefault(label, {k: [] for k in section})
+            for k, v in section.items():
+                if v is not None:
+                    slot[k].append(v)
+    per_id = {label: _mean_sd(samples) for label, samples in per_section.items()}
+    return Outcome(per_id, _mean_sd(values), _sum_counters(counters), list(seeds), OFFICIAL_METRICS, protocol)
 
 
 def summarize(results: list, counters: list[dict[str, int]], seeds: list[int]) -> Outcome:
@@ -111,12 +168,7 @@ def summarize(results: list, counters: list[dict[str, int]], seeds: list[int]) -
         label: _mean_sd({m: [getattr(r, m) for r in rows if getattr(r, m) is not None] for m in METRICS})
         for label, rows in per_seed_ids.items()
     }
-    value = _mean_sd(values)
-    total_counters: dict[str, int] = {}
-    for c in counters:
-        for k, v in c.items():
-            total_counters[k] = total_counters.get(k, 0) + int(v)
-    return Outcome(per_id, value, total_counters, list(seeds))
+    return Outcome(per_id, _mean_sd(values), _sum_counters(counters), list(seeds))
 
 
 def _mean_sd(samples: dict[str, list[float]]) -> dict[str, float | None]:
@@ -154,7 +206,7 @@ class Runs:
 
     ``run_many(experiments) -> results`` runs a list of experiments at once (one plan of jobs: what they share
     runs once) and returns one result per experiment, in order, each with ``results`` (list of IdResult) and
-    ``counters``.
+    ``counters`` (a DCASE 2021-2025 run: ``sections``, ``layout`` and ``official`` instead of ``results``).
     """
 
     def __init__(self, run_many: Callable[[list[Experiment]], list[Any]], repeats: int):
@@ -179,9 +231,11 @@ class Runs:
         for exp, group in zip(experiments, seeded, strict=True):
             chunk = results[i : i + len(group)]
             i += len(group)
-            outcome = summarize(
-                [r.results for r in chunk], [r.counters for r in chunk], [e.training.seed for e in group]
-            )
+            counters, seeds = [r.counters for r in chunk], [e.training.seed for e in group]
+            if getattr(chunk[0], "sections", False):
+                outcome = summarize_official([r.official for r in chunk], counters, seeds, chunk[0].layout)
+            else:
+                outcome = summarize([r.results for r in chunk], counters, seeds)
             self._done.setdefault(config_id(exp), outcome)
             outcomes.append(outcome)
         return outcomes
@@ -211,7 +265,7 @@ def ladder(
     ref, mine : Experiment
     run_many : callable
         ``run_many(experiments) -> results``, one result per experiment in order, each with ``results`` (list
-        of IdResult) and ``counters``; normally :func:`asdlens.experiment.run_experiments` bound to a data root,
+        of IdResult; DCASE 2021-2025: ``official``) and ``counters``; normally :func:`asdlens.experiment.run_experiments` bound to a data root,
         one shared cache and an executor.
     order : list of str, optional
         Group names in the order to walk (see :func:`asdlens.explain.plan.differing_groups`).
@@ -252,6 +306,7 @@ def ladder(
                 known.add(config_id(exp))
                 extra.append(exp)
     outcomes = runs.run(step_exps + extra)
+    metrics, protocol = _protocol(outcomes)
     steps = [Step(0, None, outcomes[0])]
     for i, group in enumerate(groups, start=1):
         outcome, prev = outcomes[i], steps[-1].outcome
@@ -260,17 +315,31 @@ def ladder(
                 i,
                 group,
                 outcome,
-                {m: _diff(prev.value[m], outcome.value[m]) for m in METRICS},
-                {m: _noise(prev, outcome, m, repeats) for m in METRICS},
+                {m: _diff(prev.value[m], outcome.value[m]) for m in metrics},
+                {m: _noise(prev, outcome, m, repeats) for m in metrics},
             )
         )
-    total = {m: _diff(steps[0].outcome.value[m], steps[-1].outcome.value[m]) for m in METRICS}
-    shapley = shapley_values(ref, mine, effective, runs) if attribute else None
+    total = {m: _diff(steps[0].outcome.value[m], steps[-1].outcome.value[m]) for m in metrics}
+    shapley = shapley_values(ref, mine, effective, runs, metrics) if attribute else None
     if shapley is not None:
         for g in groups:
             if g.inert:
-                shapley[g.name] = {m: 0.0 for m in METRICS}
-    return Explanation(ref.name, mine.name, groups, steps, repeats, total, shapley, runs.count)
+                shapley[g.name] = {m: 0.0 for m in metrics}
+    return Explanation(
+        ref.name, mine.name, groups, steps, repeats, total, shapley, runs.count, metrics, protocol
+    )
+
+
+def _protocol(outcomes: list[Outcome]) -> tuple[tuple[str, ...], str | None]:
+    """The metric set (and DCASE 2021-2025 protocol) every step shares; a ladder across protocols is refused."""
+    kinds = {(o.metrics, o.protocol) for o in outcomes}
+    if len(kinds) > 1:
+        shown = sorted(p or "dcase2020/mimii" for _, p in kinds)
+        raise ValueError(
+            f"the steps are scored with different protocols ({shown}): explain compares pipelines on one dataset "
+            "layout; give both experiments the same dataset.layout"
+        )
+    return next(iter(kinds))
 
 
 def _subsets(n: int):
@@ -281,7 +350,11 @@ def _subsets(n: int):
 
 
 def shapley_values(
-    ref: Experiment, mine: Experiment, groups: list[Group], runs: Callable[[Experiment], Outcome]
+    ref: Experiment,
+    mine: Experiment,
+    groups: list[Group],
+    runs: Callable[[Experiment], Outcome],
+    metrics: tuple[str, ...] = METRICS,
 ) -> dict[str, dict[str, float | None]]:
     """Exact Shapley value of each group for each metric (:func:`asdlens.diff.ladder.shapley`).
 
@@ -297,8 +370,8 @@ def shapley_values(
 
         return v
 
-    split = {m: shapley(len(groups), value(m)) for m in METRICS}
+    split = {m: shapley(len(groups), value(m)) for m in metrics}
     return {
-        g.name: {m: (None if math.isnan(split[m][i]) else split[m][i]) for m in METRICS}
+        g.name: {m: (None if math.isnan(split[m][i]) else split[m][i]) for m in metrics}
         for i, g in enumerate(groups)
     }

@@ -52,7 +52,7 @@ class Group:
 def _section_values(exp: Experiment, section: str) -> dict[str, Any]:
     if section == "frames":
         return {"frames": exp.frames}
-    data = exp.to_dict()[section]
+    data = exp.to_dict(complete=True)[section]  # every field, so a field set on one side only is seen
     return {f"{section}.{k}": v for k, v in data.items() if not (section == "dataset" and k == "root")}
 
 

@@ -1,17 +1,43 @@
-"""An :class:`~asdlens.explain.core.Explanation` as a terminal table, report sections and figures."""
+"""An :class:`~asdlens.explain.core.Explanation` as a terminal table, report sections and figures.
+
+The columns follow the explanation's metrics: the mean AUC and pAUC (DCASE 2020, MIMII), or the official score
+with AUC (source), AUC (target) and pAUC (DCASE 2021-2025), so every step shows how each of them moved.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..report import Report
-from .core import Explanation
+from .core import METRICS, Explanation
+
+#: Column names of each metric (value, change); short, so the step table fits a terminal.
+NAMES = {
+    "auc": ("AUC", "ΔAUC"),
+    "pauc": ("pAUC", "ΔpAUC"),
+    "official_score": ("official", "Δofficial"),
+    "auc_source": ("AUC src", "ΔAUC src"),
+    "auc_target": ("AUC tgt", "ΔAUC tgt"),
+}
+OFFICIAL_NAMES = NAMES
+#: Names in sentences and figures.
+LONG_NAMES = {
+    "auc": "AUC",
+    "pauc": "pAUC",
+    "official_score": "official score",
+    "auc_source": "AUC (source)",
+    "auc_target": "AUC (target)",
+}
 
 
 def _fmt(v: float | None, signed: bool = False) -> str:
     if v is None:
         return "–"
     return f"{v:+.4f}" if signed else f"{v:.4f}"
+
+
+def _names(exp: Explanation) -> dict[str, tuple[str, str]]:
+    return NAMES if exp.metrics == METRICS else OFFICIAL_NAMES
 
 
 def _spread(step, metric: str) -> str:
@@ -32,33 +58,72 @@ def _reuse(step) -> str:
     return f"{c.get('models_trained', 0)}/{c.get('models_cached', 0)}"
 
 
+def step_headers(exp: Explanation) -> list[str]:
+    """The step table's headers: step, changed, each metric and its change, noise of the first metric, models."""
+    names = _names(exp)
+    values = [h for m in exp.metrics for h in names[m]]
+    return ["step", "changed", *values, f"noise ({names[exp.metrics[0]][0]})", "models new/reused"]
+
+
+#: The DCASE 2020 / MIMII headers (``step_headers`` of an AUC/pAUC explanation).
+STEP_HEADERS = ["step", "changed", "AUC", "ΔAUC", "pAUC", "ΔpAUC", "noise (AUC)", "models new/reused"]
+
+
 def step_rows(exp: Explanation) -> list[list[Any]]:
-    """One row per step: name, what changed, AUC, ΔAUC, pAUC, ΔpAUC, noise, cache use."""
+    """One row per step: name, what changed, each metric and its change, noise, cache use."""
     rows = []
     for s in exp.steps:
+        cells = []
+        for m in exp.metrics:
+            cells += [
+                _fmt(s.outcome.value[m]) + _spread(s, m),
+                _fmt(s.change.get(m), signed=True) if s.index else "",
+            ]
         rows.append(
             [
                 f"{s.index} {s.name}",
                 "the reference"
                 if s.group is None
                 else s.group.describe() + (" (inert)" if s.group.inert else ""),
-                _fmt(s.outcome.value["auc"]) + _spread(s, "auc"),
-                _fmt(s.change.get("auc"), signed=True) if s.index else "",
-                _fmt(s.outcome.value["pauc"]) + _spread(s, "pauc"),
-                _fmt(s.change.get("pauc"), signed=True) if s.index else "",
-                _noise_mark(s, "auc"),
+                *cells,
+                _noise_mark(s, exp.metrics[0]),
                 _reuse(s),
             ]
         )
     return rows
 
 
-STEP_HEADERS = ["step", "changed", "AUC", "ΔAUC", "pAUC", "ΔpAUC", "noise (AUC)", "models new/reused"]
-
-
 def _columns(exp: Explanation) -> list[int]:
     """Indices of the step table's columns worth showing (the noise column needs --repeats)."""
-    return [i for i, h in enumerate(STEP_HEADERS) if h != "noise (AUC)" or exp.repeats > 1]
+    return [i for i, h in enumerate(step_headers(exp)) if not h.startswith("noise (") or exp.repeats > 1]
+
+
+def step_story(exp: Explanation, step) -> str | None:
+    """DCASE 2021-2025: one sentence on how a step moved each domain, e.g. ``scoring: official score +0.031
+    (AUC (source) -0.012, AUC (target) +0.085, pAUC +0.004); most through AUC (target)``."""
+    if exp.metrics == METRICS or step.index == 0:
+        return None
+    names = LONG_NAMES
+    parts = [f"{names[m]} {_fmt(step.change.get(m), True)}" for m in exp.metrics[1:]]
+    moved = [(abs(step.change[m]), m) for m in exp.metrics[1:] if step.change.get(m) is not None]
+    most = max(moved)[1] if moved and max(moved)[0] > 0 else None
+    head = f"{step.name}: {names[exp.metrics[0]]} {_fmt(step.change.get(exp.metrics[0]), True)}"
+    return f"{head} ({', '.join(parts)})" + (f"; most through {names[most]}" if most else "")
+
+
+def _title(exp: Explanation) -> str:
+    if exp.metrics == METRICS:
+        return f"explain {exp.ref} -> {exp.mine}: mean AUC/pAUC over machine types"
+    return (
+        f"explain {exp.ref} -> {exp.mine}: {exp.protocol} official score and its harmonic means over sections"
+    )
+
+
+def _total_line(exp: Explanation) -> str:
+    if exp.metrics == METRICS:
+        return f"total: ΔAUC {_fmt(exp.total['auc'], True)}, ΔpAUC {_fmt(exp.total['pauc'], True)}"
+    parts = ", ".join(f"{LONG_NAMES[m]} {_fmt(exp.total[m], True)}" for m in exp.metrics[1:])
+    return f"total: Δ official score {_fmt(exp.total['official_score'], True)} ({parts})"
 
 
 def print_explanation(exp: Explanation, console=None) -> None:
@@ -66,26 +131,37 @@ def print_explanation(exp: Explanation, console=None) -> None:
     from rich.table import Table
 
     console = console or Console()
-    table = Table(title=f"explain {exp.ref} -> {exp.mine}: mean AUC/pAUC over machine types")
+    table = Table(title=_title(exp))
     keep = _columns(exp)
+    headers = step_headers(exp)
     for i in keep:
-        h = STEP_HEADERS[i]
+        h = headers[i]
         table.add_column(h, overflow="fold", ratio=3 if h == "changed" else None)
     for row in step_rows(exp):
         table.add_row(*[str(row[i]) for i in keep])
     console.print(table)
     console.print(
-        f"total: ΔAUC {_fmt(exp.total['auc'], True)}, ΔpAUC {_fmt(exp.total['pauc'], True)} "
-        f"= the sum of the step changes; {exp.runs} run(s)"
+        f"{_total_line(exp)} = the sum of the step changes; {exp.runs} run(s)"
         + ("" if exp.repeats > 1 else " (one seed each: use --repeats K to see which changes are noise)")
     )
+    for step in exp.steps:
+        story = step_story(exp, step)
+        if story:
+            console.print(story)
     if exp.shapley:
+        names = _names(exp)
         sh = Table(title="order-free (Shapley) split of the gap")
-        for h in ("group", "ΔAUC", "ΔpAUC"):
+        for h in ("group", *(names[m][1] for m in exp.metrics)):
             sh.add_column(h)
         for name, v in exp.shapley.items():
-            sh.add_row(name, _fmt(v["auc"], True), _fmt(v["pauc"], True))
+            sh.add_row(name, *(_fmt(v[m], True) for m in exp.metrics))
         console.print(sh)
+
+
+def _value_label(exp: Explanation, metric: str) -> str:
+    if exp.metrics == METRICS:
+        return f"mean {metric.upper()} over machine types"
+    return LONG_NAMES[metric]
 
 
 def waterfall_figure(exp: Explanation, metric: str = "auc"):
@@ -116,32 +192,45 @@ def waterfall_figure(exp: Explanation, metric: str = "auc"):
             ax.bar(i, height, bottom=prev, color="none", edgecolor="k", hatch="//")
     ax.bar(len(values), values[-1] - low, bottom=low, color="#8172b2")
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-    ax.set_ylabel(f"mean {metric.upper()} over machine types")
+    ax.set_ylabel(_value_label(exp, metric))
     ax.set_ylim(low, max(known) + 0.03)
-    ax.set_title(f"{exp.ref} -> {exp.mine}: change of {metric.upper()} per step")
+    name = metric.upper() if exp.metrics == METRICS else LONG_NAMES[metric]
+    ax.set_title(f"{exp.ref} -> {exp.mine}: change of {name} per step")
     fig.tight_layout()
     return fig
 
 
+def _heat_columns(exp: Explanation, metric: str) -> list[tuple[str, str, str]]:
+    """``(column label, per_id key, value key)``: per machine ID; DCASE 2021-2025 per section x domain AUC."""
+    ids = sorted({label for s in exp.steps for label in s.outcome.per_id})
+    if exp.metrics == METRICS:
+        return [(label, label, metric) for label in ids]
+    return [
+        (f"{label.replace(' section ', ' ')} {dom}", label, f"auc_{dom}")
+        for label in ids
+        for dom in ("source", "target")
+    ]
+
+
 def heatmap_figure(exp: Explanation, metric: str = "auc"):
-    """Per step (rows) and machine ID (columns): the metric, annotated."""
+    """Per step (rows) and machine ID or section x domain (columns): the metric, annotated."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    ids = sorted({label for s in exp.steps for label in s.outcome.per_id})
-    grid = np.full((len(exp.steps), len(ids)), np.nan)
+    cols = _heat_columns(exp, metric)
+    grid = np.full((len(exp.steps), len(cols)), np.nan)
     for r, s in enumerate(exp.steps):
-        for c, label in enumerate(ids):
-            v = s.outcome.per_id.get(label, {}).get(metric)
+        for c, (_, label, key) in enumerate(cols):
+            v = s.outcome.per_id.get(label, {}).get(key)
             grid[r, c] = np.nan if v is None else v
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(ids) + 2.5), 0.45 * len(exp.steps) + 1.8))
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(cols) + 2.5), 0.45 * len(exp.steps) + 1.8))
     im = ax.imshow(
         grid, cmap="viridis", aspect="auto", vmin=np.nanmin(grid) if np.isfinite(grid).any() else 0
     )
-    ax.set_xticks(range(len(ids)), ids, rotation=40, ha="right")
+    ax.set_xticks(range(len(cols)), [c[0] for c in cols], rotation=40, ha="right")
     ax.set_yticks(range(len(exp.steps)), [f"{s.index} {s.name}" for s in exp.steps])
     low, high = im.get_clim()
     for r in range(grid.shape[0]):
@@ -152,10 +241,48 @@ def heatmap_figure(exp: Explanation, metric: str = "auc"):
                 )  # viridis is yellow at the top: dark text there
                 color = "k" if bright else "w"
                 ax.text(c, r, f"{grid[r, c]:.3f}", ha="center", va="center", fontsize=7, color=color)
-    fig.colorbar(im, ax=ax, label=metric.upper())
-    ax.set_title(f"{metric.upper()} per machine ID after each step")
+    if exp.metrics == METRICS:
+        fig.colorbar(im, ax=ax, label=metric.upper())
+        ax.set_title(f"{metric.upper()} per machine ID after each step")
+    else:
+        rule = (
+            "that domain's clips" if exp.protocol == "dcase2021" else "that domain's normals + all anomalies"
+        )
+        fig.colorbar(im, ax=ax, label="AUC")
+        ax.set_title(f"AUC per section x domain ({rule}) after each step")
     fig.tight_layout()
     return fig
+
+
+def _ladder_paragraph(exp: Explanation) -> str:
+    if exp.metrics == METRICS:
+        head = (
+            "Each step takes one more group of settings from the second pipeline; the value is the mean over "
+            "machine types of the per-type mean AUC/pAUC over IDs. The step changes add up to the total: "
+            f"ΔAUC {_fmt(exp.total['auc'], True)}, ΔpAUC {_fmt(exp.total['pauc'], True)}."
+        )
+    else:
+        head = (
+            "Each step takes one more group of settings from the second pipeline; the values are the "
+            f"{exp.protocol} official score (the harmonic mean of every "
+            + (
+                "AUC and pAUC per section x domain"
+                if exp.protocol == "dcase2021"
+                else "AUC (source), AUC (target) and pAUC per section"
+            )
+            + ") and the harmonic means over sections of each kind of value it is made of, so a step shows which "
+            "domain moved. The step changes add up to the total: "
+            + _total_line(exp).removeprefix("total: ")
+            + "."
+        )
+    if exp.repeats > 1:
+        return (
+            head
+            + f" Each step ran {exp.repeats} seeds; 'within noise' marks changes within two standard errors."
+        )
+    return (
+        head + " Each step ran one seed: changes of a few hundredths may be reseeding noise (use --repeats)."
+    )
 
 
 def explanation_report(exp: Explanation, report: Report | None = None) -> Report:
@@ -171,24 +298,25 @@ def explanation_report(exp: Explanation, report: Report | None = None) -> Report
         ],
     )
     report.heading("The ladder: one group at a time")
-    report.paragraph(
-        "Each step takes one more group of settings from the second pipeline; the value is the mean over "
-        "machine types of the per-type mean AUC/pAUC over IDs. The step changes add up to the total: "
-        f"ΔAUC {_fmt(exp.total['auc'], True)}, ΔpAUC {_fmt(exp.total['pauc'], True)}."
-        + (
-            f" Each step ran {exp.repeats} seeds; 'within noise' marks changes within two standard errors."
-            if exp.repeats > 1
-            else " Each step ran one seed: changes of a few hundredths may be reseeding noise (use --repeats)."
-        )
-    )
+    report.paragraph(_ladder_paragraph(exp))
     keep = _columns(exp)
-    report.table([STEP_HEADERS[i] for i in keep], [[row[i] for i in keep] for row in step_rows(exp)])
+    headers = step_headers(exp)
+    report.table([headers[i] for i in keep], [[row[i] for i in keep] for row in step_rows(exp)])
+    stories = [story for step in exp.steps if (story := step_story(exp, step))]
+    if stories:
+        report.heading("How each step moved the domains")
+        report.table(["step"], [[story] for story in stories])
     if exp.shapley:
+        names = _names(exp)
         report.heading("Order-free (Shapley) split")
         report.table(
-            ["group", "ΔAUC", "ΔpAUC"],
-            [[k, _fmt(v["auc"], True), _fmt(v["pauc"], True)] for k, v in exp.shapley.items()],
+            ["group", *(names[m][1] for m in exp.metrics)],
+            [[k, *(_fmt(v[m], True) for m in exp.metrics)] for k, v in exp.shapley.items()],
         )
-    report.figure(waterfall_figure(exp, "auc"), "explain_waterfall_auc", caption="AUC per step (waterfall)")
-    report.figure(heatmap_figure(exp, "auc"), "explain_heatmap_auc", caption="AUC per machine ID and step")
+    first = exp.metrics[0]
+    name = "AUC" if exp.metrics == METRICS else LONG_NAMES[first]
+    report.figure(waterfall_figure(exp, first), f"explain_waterfall_{first}",
+                  caption=f"{name} per step (waterfall)")  # fmt: skip
+    caption = "AUC per machine ID and step" if exp.metrics == METRICS else "AUC per section x domain and step"
+    report.figure(heatmap_figure(exp, "auc"), "explain_heatmap_auc", caption=caption)
     return report
