@@ -20,6 +20,7 @@ import pytest
 
 from asdlens.data.synth import generate
 from asdlens.experiment import load_experiment, run_experiment
+from asdlens.experiment.cache import FileIdentity, RunCache
 
 pytestmark = [pytest.mark.slow, pytest.mark.ci]
 SETS = ["training.epochs=40", "training.batch_size=64", "dataset.types=[pump,fan]"]
@@ -54,9 +55,12 @@ def test_damaged_entries_are_reported_and_recomputed(tree, reference, tmp_path):
     done = _cli(tree, out).communicate(timeout=600)[0]
     assert (out / "results.json").read_bytes() == (reference / "results.json").read_bytes(), done
     cache = out / "cache"
-    model = next((cache / "models").glob("*/model.keras"))
+    pump = json.loads((out / "models" / "pump.json").read_text())["key"]
+    model = cache / "models" / pump / "model.keras"
     os.truncate(model, 1000)  # the issue's `truncate -s 1000 <cache>/models/<key>.keras`
-    feature = sorted((cache / "features").rglob("*.npy"))[3]
+    exp = load_experiment("dcase2020", SETS)
+    clip = sorted((tree / "pump" / "train").glob("*.wav"))[3]  # a training clip of the damaged model
+    feature = RunCache(cache).feature_path(exp.spec.key(), 0, FileIdentity.of(clip))
     feature.write_bytes(feature.read_bytes()[:-100])  # a truncated feature entry
     (cache / "models" / ".tmp-half-written").mkdir()  # what a crash during a save leaves: ignored
     for entry in (cache / "scores").glob("*.json"):
