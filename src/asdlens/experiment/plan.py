@@ -4,6 +4,9 @@
 - MIMII: per type x ID x SNR, the ``dataset.split`` protocol (``asdlens.data.mimii_split``) with
   ``dataset.split_seed``; ``model.per: id`` trains one model per type x ID x SNR (the paper), ``type`` one per
   type x SNR.
+- ``model.per: all``: one model on the training clips of every selected type (per SNR for MIMII), as the ID
+  classifiers of the field train; every test group scores with it. Its training clips include IDs that have
+  no test clips (DCASE 2020's additional training data, when it sits in the tree): more classes to tell apart.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from ..data import Clip, scan, split_clips
 from ..evaluate.files import snr_folder
 from .config import Experiment
 
+#: ``Unit.machine_type`` of a model trained across every machine type (``model.per: all``).
+ALL_TYPES = "all"
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -23,6 +29,7 @@ class Unit:
     Attributes
     ----------
     machine_type : str
+        The machine type, or :data:`ALL_TYPES` when one model covers every type (``model.per: all``).
     snr : int or None
     machine_id : str or None
         None when one model covers every ID of the type (``model.per: type``).
@@ -129,10 +136,12 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
         raise ValueError(f"{root}: no {exp.dataset.layout} clips found")
     clips = _filter(result.clips, exp, root)
     train, test = split_clips(clips, exp.dataset.split, seed=exp.dataset.split_seed)
-    per_id = exp.model.per == "id"
+    per_id, per_all = exp.model.per == "id", exp.model.per == "all"
+    if per_all and ALL_TYPES in {c.machine_type for c in clips}:
+        raise ValueError(f"{root}: a machine type is called {ALL_TYPES!r}, the name of model.per=all's model")
 
     def unit_of(c: Clip) -> tuple[str, int | None, str | None]:
-        return (c.machine_type, c.snr, c.machine_id if per_id else None)
+        return (ALL_TYPES if per_all else c.machine_type, c.snr, c.machine_id if per_id else None)
 
     def order(key: tuple) -> tuple:
         return (key[0], -999 if key[1] is None else key[1], key[2] or "")
@@ -149,7 +158,7 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
     }
     tests = []
     for (machine_type, snr, machine_id), cs in sorted(test_by.items(), key=lambda kv: order(kv[0])):
-        key = (machine_type, snr, machine_id if per_id else None)
+        key = (ALL_TYPES if per_all else machine_type, snr, machine_id if per_id else None)
         if key not in units:
             where = f"{machine_type} id_{machine_id}" + ("" if snr is None else f" {snr}dB")
             raise ValueError(f"{root}: {where} has test clips but no training clips to fit its model on")
