@@ -70,12 +70,22 @@ class TestGroup:
 
 @dataclass
 class Plan:
-    """Everything a run will compute, in a fixed order."""
+    """Everything a run will compute, in a fixed order.
+
+    Attributes
+    ----------
+    per : str
+        The ``model.per`` its units were grouped for (:func:`regroup` groups them for another).
+    pool : tuple of Clip
+        Every selected training clip, also those of units no test group uses (kept for :func:`regroup`).
+    """
 
     root: Path
     layout: str
     units: list[Unit] = field(default_factory=list)
     tests: list[TestGroup] = field(default_factory=list)
+    per: str = "type"
+    pool: tuple[Clip, ...] = ()
 
     @property
     def clips(self) -> list[Clip]:
@@ -96,7 +106,8 @@ class Plan:
             )
             for t in self.tests
         ]
-        return Plan(self.root, self.layout, units, tests)
+        pool = tuple(c for c in self.pool if c.path not in bad)
+        return Plan(self.root, self.layout, units, tests, self.per, pool)
 
 
 def _filter(clips: list[Clip], exp: Experiment, root: Path) -> list[Clip]:
@@ -136,19 +147,38 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
         raise ValueError(f"{root}: no {exp.dataset.layout} clips found")
     clips = _filter(result.clips, exp, root)
     train, test = split_clips(clips, exp.dataset.split, seed=exp.dataset.split_seed)
-    per_id, per_all = exp.model.per == "id", exp.model.per == "all"
-    if per_all and ALL_TYPES in {c.machine_type for c in clips}:
+    if not test:
+        raise ValueError(f"{root}: no test clips among the {len(clips)} selected clips")
+    return _grouped(root, result.layout, train, test, exp.model.per)
+
+
+def regroup(plan: Plan, per: str) -> Plan:
+    """``plan``'s clips grouped into units for ``model.per`` = ``per`` (the same plan if it already is).
+
+    A runner builds one plan per dataset section and may share it between experiments that differ in
+    ``model.per`` (``explain`` from a per-type autoencoder to a model across all types); the jobs of each
+    experiment are built on its own grouping.
+    """
+    if plan.per == per:
+        return plan
+    train = plan.pool or tuple({c.path: c for u in plan.units for c in u.train}.values())
+    return _grouped(plan.root, plan.layout, list(train), [c for t in plan.tests for c in t.clips], per)
+
+
+def _grouped(root: Path, layout: str, train: list[Clip], test: list[Clip], per: str) -> Plan:
+    per_id, per_all = per == "id", per == "all"
+    if per_all and ALL_TYPES in {c.machine_type for c in (*train, *test)}:
         raise ValueError(f"{root}: a machine type is called {ALL_TYPES!r}, the name of model.per=all's model")
 
-    def unit_of(c: Clip) -> tuple[str, int | None, str | None]:
-        return (ALL_TYPES if per_all else c.machine_type, c.snr, c.machine_id if per_id else None)
+    def unit_of(machine_type: str, snr: int | None, machine_id: str) -> tuple[str, int | None, str | None]:
+        return (ALL_TYPES if per_all else machine_type, snr, machine_id if per_id else None)
 
     def order(key: tuple) -> tuple:
         return (key[0], -999 if key[1] is None else key[1], key[2] or "")
 
     train_by: dict[tuple, list[Clip]] = {}
     for c in train:
-        train_by.setdefault(unit_of(c), []).append(c)
+        train_by.setdefault(unit_of(*c.group), []).append(c)
     test_by: dict[tuple, list[Clip]] = {}
     for c in test:
         test_by.setdefault(c.group, []).append(c)
@@ -158,14 +188,13 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
     }
     tests = []
     for (machine_type, snr, machine_id), cs in sorted(test_by.items(), key=lambda kv: order(kv[0])):
-        key = (ALL_TYPES if per_all else machine_type, snr, machine_id if per_id else None)
+        key = unit_of(machine_type, snr, machine_id)
         if key not in units:
             where = f"{machine_type} id_{machine_id}" + ("" if snr is None else f" {snr}dB")
             raise ValueError(f"{root}: {where} has test clips but no training clips to fit its model on")
         tests.append(
             TestGroup(machine_type, snr, machine_id, units[key].name, tuple(sorted(cs, key=lambda c: c.path)))
         )
-    if not tests:
-        raise ValueError(f"{root}: no test clips among the {len(clips)} selected clips")
     used = {t.unit for t in tests}
-    return Plan(root, result.layout, [u for u in units.values() if u.name in used], tests)
+    pool = tuple(sorted(train, key=lambda c: c.path))
+    return Plan(root, layout, [u for u in units.values() if u.name in used], tests, per, pool)

@@ -11,9 +11,11 @@ mean over patches of ``log(1 - p) - log(p)``, ``p`` the softmax output of the cl
 floored at machine epsilon (the 2022 code; the 2021 code misplaced a bracket and computed
 ``log((1 - p) - log(p))``, also increasing in ``1 - p``).
 
-MobileNetV2 is built with an open number of frames (``input_shape=(None, n_mels, 3)``): Keras asks for at
-least 32 rows when the size is given, and an open size lets the same network take any ``frames`` (the
-padding of its stride-2 layers is the same as for a fixed even size, as 64 is). The classifier's embedding
+MobileNetV2 is built with an open number of rows (``input_shape=(None, n_mels, 3)``), which Keras accepts for
+any ``n_mels`` (it asks for 32 rows when the size is given); the padding of its stride-2 layers is then the same
+as for a fixed even size such as 64. Its five stride-2 stages need at least :data:`MIN_FRAMES` rows: a shorter
+window (``explain`` walking from the autoencoder's 5 frames passes through one) is repeated along time up to
+32 frames inside the network, which changes nothing for the baseline's 64. The classifier's embedding
 (for the embedding back-ends) is the global-average-pooled output of the last convolution (1280 values),
 averaged over the clip's patches at ``model.hop``.
 """
@@ -33,6 +35,7 @@ from .base import DetectorBase, TrainingEmbeddings, clip_classes, mean_unit
 from .samples import ClipSet, windows
 
 CLASSES_FILE = "classes.json"
+MIN_FRAMES = 32  # 2**5: MobileNetV2's stride-2 stages
 EPS = sys.float_info.epsilon  # the baselines' floor inside the logs
 
 
@@ -47,6 +50,10 @@ def mobilenetv2_classifier(frames: int | None, n_mels: int, n_classes: int, *, a
 
     inputs = keras.Input(shape=(frames, n_mels), name="patches")
     h = layers.Reshape((-1, n_mels, 1))(inputs)
+    if frames is not None and frames < MIN_FRAMES:
+        reps = -(-MIN_FRAMES // frames)
+        h = layers.Concatenate(axis=1)([h] * reps) if reps > 1 else h
+        h = layers.Cropping2D(((0, reps * frames - MIN_FRAMES), (0, 0)))(h)
     h = layers.Concatenate()([h, h, h])  # the baselines repeat the single channel three times
     backbone = keras.applications.MobileNetV2(
         input_shape=(None, n_mels, 3), alpha=alpha, include_top=False, weights=None, pooling="avg"
@@ -101,7 +108,9 @@ class SectionClassifier(DetectorBase):
         batch = int(t["batch_size"])
         keras.backend.clear_session()
         make_deterministic(seed)
-        self.model = mobilenetv2_classifier(None, self.n_mels, len(self.classes), alpha=self.params["width"])
+        self.model = mobilenetv2_classifier(
+            self.frames, self.n_mels, len(self.classes), alpha=self.params["width"]
+        )
 
         def batches(part, shuffle):
             return WindowBatches(train, win.starts[part], self.frames, batch_size=batch, seed=seed,
