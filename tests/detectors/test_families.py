@@ -1,5 +1,8 @@
 """Each detector family fits and scores a tiny generated tree; saved and loaded it scores the same; a clip's score
-does not depend on the clips scored with it; bad input gets a clear error."""
+does not depend on the clips scored with it; bad input gets a clear error.
+
+Fitting real Keras models takes 5 to 60 s per family on 2 cores, so these are slow tests (``make test-all``);
+``make test`` keeps the end-to-end ``explain`` between the autoencoder and arcface-knn, which fits both."""
 
 from __future__ import annotations
 
@@ -33,12 +36,11 @@ BACKENDS = {
 }
 
 
-# MobileNetV2 and MobileFaceNet take about a minute to build and trace on 2 cores
-SLOW = {"mobilenetv2", "mobilefacenet"}
+pytestmark = pytest.mark.slow
 
 
 def families(*names):
-    return [pytest.param(n, marks=[pytest.mark.slow] if n in SLOW else [], id=n) for n in names]
+    return [pytest.param(n, id=n) for n in names]
 
 
 def with_backend(s: dict, backend: str) -> dict:
@@ -118,7 +120,6 @@ def test_class_confidence_is_the_mean_minus_log_p_of_the_clips_id(name, fit, tin
     np.testing.assert_allclose(detector.score(test), expected, rtol=1e-12)
 
 
-@pytest.mark.slow
 def test_classifier_default_score_is_the_dcase2022_formula(fit, tiny_sets, tmp_path_factory):
     name, s, detector, _, _ = fit("mobilenetv2", tiny_sets[0], tmp_path_factory)
     _, test = tiny_sets

@@ -75,7 +75,10 @@ def print_results(data: dict[str, Any], *, title: str) -> None:
 
 
 def run(
-    experiment: str = typer.Argument(..., help="Shipped experiment name (dcase2020, mimii) or a YAML file."),
+    experiment: str = typer.Argument(
+        ...,
+        help="Shipped experiment name (dcase2020, mimii, dcase2020-ae-mahalanobis, dcase2021-mobilenetv2, arcface-knn, arcface-knn-full, ...) or a YAML file.",
+    ),
     data: Path = typer.Option(
         None, "--data", "-d", help="Dataset root (default: dataset.root of the config)."
     ),

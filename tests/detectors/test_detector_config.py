@@ -11,7 +11,7 @@ import pytest
 
 from asdlens.data.synth import generate
 from asdlens.experiment import load_experiment, shipped_experiments
-from asdlens.experiment.plan import ALL_TYPES, make_plan
+from asdlens.experiment.plan import ALL_TYPES, make_plan, regroup
 from asdlens.explain import compose, differing_groups
 
 DETECTORS = ["dcase2020-ae-mahalanobis", "dcase2021-mobilenetv2", "arcface-knn", "arcface-knn-full"]
@@ -139,6 +139,17 @@ def test_plan_per_all_trains_one_model_across_types(tmp_path):
     assert len(plan.units[0].train) == 8 and {c.machine_type for c in plan.units[0].train} == {"pump", "fan"}
     assert [t.unit for t in plan.tests] == [ALL_TYPES] * 4
     assert [t.label for t in plan.tests] == ["fan id_00", "fan id_02", "pump id_00", "pump id_02"]
+    # a runner shares one plan per dataset section; each experiment's jobs use the plan grouped its way
+    per_type = make_plan(load_experiment("dcase2020"), root)
+    assert [u.name for u in per_type.units] == ["fan", "pump"]
+    assert regroup(per_type, "all") == plan and regroup(plan, "type") == per_type
+    assert regroup(per_type, "type") is per_type
+    assert [u.name for u in regroup(plan, "id").units] == [
+        "fan_id_00",
+        "fan_id_02",
+        "pump_id_00",
+        "pump_id_02",
+    ]
     other = generate(tmp_path / "e", types=["all"], ids=["00"], n_train=1, n_test_normal=1, n_test_anomaly=1,
                      duration=1.0)  # fmt: skip
     with pytest.raises(ValueError, match=r"a machine type is called 'all'"):
