@@ -1,11 +1,12 @@
 """``make bench``: every speed figure of asdlens, measured in one run on this machine (never asserted in tests).
 
-Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,fullsize,engine]
+Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,detectors,fullsize,engine]
 [--clips 100] [--seconds 10] [--repeats 5] [--protocol-epochs 100] [--fullsize-data bench/data/fullsize]``.
 
 Parts (see :mod:`asdlens.benchmark`): ``frontends`` (the log-mel backends against librosa and the seed's
 tf.signal code: the same run as ``asdlens bench``), ``protocol`` (the DCASE 2020 autoencoder's training
-throughput and the ``dcase2020`` experiment on 2 types x 4 IDs x 200 generated clips), ``fullsize`` (one type
+throughput and the ``dcase2020`` experiment on 2 types x 4 IDs x 200 generated clips), ``detectors`` (each
+detector family's training throughput and each shipped detector experiment's wall time on that set), ``fullsize`` (one type
 at real size: features, 3 epochs, peak memory; its tree is generated once under ``--fullsize-data``),
 ``engine`` (``explain dcase2020 seed-tf`` on inline / local / a 2-node Ray cluster, scheduling overhead, and a
 projection to clusters). Every part writes into the same JSON with the machine it ran on.
@@ -22,7 +23,7 @@ from pathlib import Path
 from asdlens.cli.bench import DEFAULT_OUT, run_and_report
 from asdlens.runtime import machine_info, machine_summary, quiet_tensorflow_import
 
-PARTS = ("frontends", "protocol", "fullsize", "engine")
+PARTS = ("frontends", "protocol", "detectors", "fullsize", "engine")
 
 
 def _save(out: Path, key: str, value) -> dict:
@@ -67,6 +68,20 @@ def main(argv: list[str] | None = None) -> int:
         t, e = protocol["training"], protocol["dcase2020_experiment"]
         print(f"DCASE AE training: {t['vectors_per_s']:.0f} vectors/s; dcase2020 experiment: "
               f"{e['timings_s']['total']:.0f} s ({e['epochs']} epochs), mean AUC {e['mean_auc']:.3f}")  # fmt: skip
+    if "detectors" in parts:
+        from asdlens.benchmark.detectors import detectors_benchmark
+
+        print(
+            "detectors: training throughput per family; shipped detector experiments on the protocol's set ..."
+        )
+        with tempfile.TemporaryDirectory() as work:
+            det = detectors_benchmark(work)
+        _save(args.out, "detectors", det)
+        print("training samples/s: " + ", ".join(
+            f"{k} {v['samples_per_s']:.0f}" for k, v in det["throughput"].items()))  # fmt: skip
+        print("wall time: " + ", ".join(
+            f"{k} {v['wall_s']:.0f} s (AUC {v['mean_auc']:.3f})" for k, v in det["experiments"].items())
+            + f"; arcface-knn-full training estimated {det['arcface_knn_full_estimated_training_s'] / 3600:.1f} h")  # fmt: skip
     if "fullsize" in parts:
         from asdlens.benchmark.fullsize import fullsize_benchmark
 

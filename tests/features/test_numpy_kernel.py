@@ -16,7 +16,9 @@ SPECS = [
     "torchaudio",
     "mimii",
     MelSpec(n_fft=1024, hop_length=256, power=1.0, log="db"),
-    MelSpec(n_fft=512, win_length=400, window_position="left", center=False, pad_end=True, log="ln", power=0.5),
+    MelSpec(
+        n_fft=512, win_length=400, window_position="left", center=False, pad_end=True, log="ln", power=0.5
+    ),
     MelSpec(n_fft=1024, hop_length=512, pad_mode="constant", power=3.0),
 ]
 

@@ -18,7 +18,7 @@ from asdlens.experiment import load_experiment, shipped_experiments
 from asdlens.experiment import plan as plan_module
 from asdlens.experiment.cache import FileIdentity, RunCache
 from asdlens.experiment.config import ADDED_FIELDS, stable_key
-from asdlens.experiment.graph import JobBuilder, library_versions
+from asdlens.experiment.graph import FIT_KEEPS, JobBuilder, library_versions
 from asdlens.explain import differing_groups
 from asdlens.features import melspectrogram
 
@@ -57,7 +57,7 @@ def test_the_baselines_settings():
             13711,
         )
         assert exp.dataset.layout == "auto" and exp.spec.pad_mode == "constant"
-    assert (mse.scoring.backend, mahala.scoring.backend) == ("mse", "mahalanobis")
+    assert (mse.scoring.backend, mahala.scoring.backend) == ("default", "mahalanobis")
     assert [g.name for g in differing_groups(mse, mahala)] == ["scoring"]
 
 
@@ -80,7 +80,7 @@ def test_the_2021_plus_log_is_the_baselines_log_of_librosas_mel():
 def test_new_fields_are_validated_with_their_names():
     cases = [
         (["training.validation_from=head"], r"training.validation_from='head' is not allowed; choose one of \['tail', 'random'\]"),
-        (["scoring.backend=knn"], r"scoring.backend='knn' is not allowed; choose one of \['mse', 'mahalanobis'\]"),
+        (["scoring.backend=mse"], r"scoring.backend='mse' is not allowed; choose one of \['default', 'mahalanobis', "),
         (["dataset.ground_truth=3"], r"dataset.ground_truth=3 must be a path"),
         (["dataset.layout=dcase2019"], r"dataset.layout='dcase2019' is not allowed"),
     ]  # fmt: skip
@@ -92,7 +92,8 @@ def test_new_fields_are_validated_with_their_names():
 
 
 def _old_model_key(builder, exp, unit):
-    """The model key as graph.py computed it before the added fields existed."""
+    """The model key as graph.py computed it before the added fields existed, with what fits keep (which changed
+    every model key once, when every fit started to keep what each back-end needs)."""
 
     def old(section):
         return {k: v for k, v in asdict(section).items() if k not in ADDED_FIELDS.get(_name(section), {})}
@@ -105,13 +106,18 @@ def _old_model_key(builder, exp, unit):
         old(exp.training),
         exp.input_dim,
         library_versions(),
+        FIT_KEEPS,
     )
 
 
 def _name(section) -> str:
-    return {"DatasetConfig": "dataset", "TrainingConfig": "training", "ScoringConfig": "scoring"}.get(
-        type(section).__name__, ""
-    )
+    names = {
+        "DatasetConfig": "dataset",
+        "ModelConfig": "model",
+        "TrainingConfig": "training",
+        "ScoringConfig": "scoring",
+    }
+    return names.get(type(section).__name__, "")
 
 
 def test_configs_and_cache_keys_of_experiments_without_the_new_fields_keep_their_bytes(tmp_path):
@@ -125,7 +131,10 @@ def test_configs_and_cache_keys_of_experiments_without_the_new_fields_keep_their
         for section, added in ADDED_FIELDS.items():
             before = [f.name for f in fields(type(getattr(exp, section))) if f.name not in added]
             assert list(data[section]) == before
-        assert exp.to_dict(complete=True)["scoring"] == {"aggregate": "mean", "backend": "mse"}
+        assert {k: exp.to_dict(complete=True)["scoring"][k] for k in ("aggregate", "backend")} == {
+            "aggregate": "mean",
+            "backend": "default",
+        }
         builder = JobBuilder(RunCache(tmp_path / name))
         builder.identities[clip.path] = FileIdentity(str(clip.path), 1234, 5678)
         unit = plan_module.Unit("pump", None, None, (clip,))
@@ -142,9 +151,9 @@ def test_configs_and_cache_keys_of_experiments_without_the_new_fields_keep_their
     assert type(exp).from_dict(exp.to_dict()) == exp != again
 
 
-def test_the_mahalanobis_backend_shares_models_only_where_fits_keep_its_covariances(tmp_path):
-    """Clips with domains (2021+): every fit keeps the covariances, so MSE and Mahalanobis share one model.
-    Without domains (2020): Mahalanobis is part of the key (older entries have no covariances)."""
+def test_every_backend_shares_the_trained_model(tmp_path):
+    """Every fit keeps the residual covariances and the training embeddings, so MSE, Mahalanobis and the
+    embedding back-ends score from one model entry, with domains (2021+) or without (2020)."""
     sectioned = Clip(Path("/d/fan/train/section_00_source_train_normal_0000_a.wav"), "dcase2023", "fan", "00",
                      "train", 0, None, 0, domain="source")  # fmt: skip
     plain = Clip(
@@ -160,4 +169,5 @@ def test_the_mahalanobis_backend_shares_models_only_where_fits_keep_its_covarian
         for backend, exp in (("mse", mse), ("mahalanobis", mahala))
     }
     assert keys["sections", "mse"] == keys["sections", "mahalanobis"]
-    assert keys["ids", "mse"] != keys["ids", "mahalanobis"]
+    assert keys["ids", "mse"] == keys["ids", "mahalanobis"]
+    assert keys["ids", "mse"] != keys["sections", "mse"]

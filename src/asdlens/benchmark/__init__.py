@@ -3,6 +3,7 @@
 - :mod:`.frontends`: the log-mel backends against librosa and the seed's tf.signal code;
 - :mod:`.protocol`: the DCASE 2020 autoencoder's training throughput and the ``dcase2020`` experiment;
 - :mod:`.fullsize`: one machine type at real size: features (read + log-mel + cache write), 3 epochs, peak memory;
+- :mod:`.detectors`: training throughput of each detector family and each shipped detector experiment's wall time;
 - :mod:`.engine`: ``explain`` on ``inline`` / ``local`` / ``ray``, scheduling overhead, a projection to clusters.
 """
 

@@ -94,7 +94,7 @@ def print_official(data: dict[str, Any], *, title: str) -> None:
     if official is None:
         console.print(f"{title}: scored and written, not evaluated (no test clip has a label and a domain)")
         return
-    backend = ((data.get("experiment") or {}).get("scoring") or {}).get("backend", "mse")
+    backend = ((data.get("experiment") or {}).get("scoring") or {}).get("backend", "default")
     rows = section_rows(official["sections"], layout, backend)
     published = any(r[f"published_{c}"] is not None for r in rows for c in columns(layout))
     rule = (
@@ -147,7 +147,8 @@ def print_official(data: dict[str, Any], *, title: str) -> None:
 def run(
     experiment: str = typer.Argument(
         ...,
-        help="Shipped experiment name (dcase2020, mimii, dcase2021-ae, dcase2023-ae-mse, ...) or a YAML file.",
+        help="Shipped experiment name (dcase2020, mimii, dcase2021-ae, dcase2023-ae-mse, "
+        "dcase2021-mobilenetv2, arcface-knn, ...: the README lists them) or a YAML file.",
     ),
     data: Path = typer.Option(
         None, "--data", "-d", help="Dataset root (default: dataset.root of the config)."
@@ -247,7 +248,7 @@ def results(
             from ..experiment.official_report import section_rows
 
             if data["official"] is not None:
-                backend = (data["experiment"].get("scoring") or {}).get("backend", "mse")
+                backend = (data["experiment"].get("scoring") or {}).get("backend", "default")
                 data["official"]["sections"] = section_rows(
                     data["official"]["sections"], data["layout"], backend
                 )

@@ -19,6 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from ..features import MelSpec, resolve_spec
+from ..models.families import MODEL_PARAMS
+from .checks import choice as _choice
+from .checks import fail as _fail
+from .checks import integer as _int
+from .checks import number as _number
+from .detector_config import (  # noqa: F401 - re-exported: the sections of an experiment live here by name
+    AGGREGATES,
+    MODEL_NAMES,
+    MODEL_UNITS,
+    ModelConfig,
+    ScoringConfig,
+    check_model_and_scoring,
+)
 
 #: DCASE 2021-2025 layouts: sections, domains, the year's official score (``asdlens.evaluate.evaluate_official``).
 SECTION_LAYOUTS = ("dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
@@ -26,39 +39,7 @@ SECTION_LAYOUTS = ("dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase202
 #: runs on a 2023, 2024 or 2025 tree and is scored with that year's protocol).
 LAYOUTS = ("dcase2020", "mimii", *SECTION_LAYOUTS, "auto")
 VALIDATION_FROM = ("tail", "random")
-SCORING_BACKENDS = ("mse", "mahalanobis")
 SPLIT_PROTOCOLS = ("paper", "repo")
-MODEL_UNITS = ("type", "id")
-AGGREGATES = (
-    "mean",
-    "median",
-    "max",
-)  # the same tuple as asdlens.evaluate.scores.AGGREGATES (checked in tests)
-MODEL_NAMES = ("dcase2020_autoencoder", "mimii_autoencoder")  # asdlens.models.MODELS keys (checked in tests)
-
-
-def _fail(key: str, value: Any, why: str) -> None:
-    raise ValueError(f"{key}={value!r} {why}")
-
-
-def _choice(key: str, value: Any, allowed: tuple) -> None:
-    if value not in allowed:
-        _fail(key, value, f"is not allowed; choose one of {list(allowed)}")
-
-
-def _int(key: str, value: Any, *, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        _fail(key, value, f"must be an integer >= {minimum}")
-
-
-def _number(value: Any) -> Any:
-    """YAML 1.1 reads ``1e-3`` (no dot) as a string; take such strings as the number they spell."""
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
 
 
 def _names(key: str, value: Any, *, item=str, what: str = "string") -> tuple | None:
@@ -152,27 +133,6 @@ class DatasetConfig:
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    """Which autoencoder and what one model covers.
-
-    Attributes
-    ----------
-    name : {"dcase2020_autoencoder", "mimii_autoencoder"}
-        A key of :data:`asdlens.models.MODELS`; its input size is ``n_mels * frames``.
-    per : {"type", "id"}
-        ``"type"``: one model per machine type (and SNR), its IDs pooled (DCASE 2020 baseline).
-        ``"id"``: one model per machine type x ID x SNR (MIMII paper).
-    """
-
-    name: str = "dcase2020_autoencoder"
-    per: str = "type"
-
-    def __post_init__(self) -> None:
-        _choice("model.name", self.name, MODEL_NAMES)
-        _choice("model.per", self.per, MODEL_UNITS)
-
-
-@dataclass(frozen=True)
 class TrainingConfig:
     """``model.fit`` settings (``baseline.yaml`` ``fit:`` section of the official code).
 
@@ -232,30 +192,6 @@ class TrainingConfig:
 
 
 @dataclass(frozen=True)
-class ScoringConfig:
-    """How a clip's vector errors become its anomaly score.
-
-    Attributes
-    ----------
-    aggregate : {"mean", "median", "max"}
-        Over the clip's per-vector MSEs; "mean" is the official one (``backend: mse``).
-    backend : {"mse", "mahalanobis"}
-        How an autoencoder's reconstruction residuals become a clip's score. ``"mse"``: ``aggregate`` of the
-        per-vector mean squared errors. ``"mahalanobis"``: the DCASE 2023-2025 baseline's "selective
-        Mahalanobis" (:class:`asdlens.models.mahalanobis.ResidualMahalanobis`): residual covariances per domain
-        fit on the training vectors after training, score = the smaller of the two Mahalanobis distances of
-        the clip's mean residual (``aggregate`` is not used).
-    """
-
-    aggregate: str = "mean"
-    backend: str = "mse"
-
-    def __post_init__(self) -> None:
-        _choice("scoring.aggregate", self.aggregate, AGGREGATES)
-        _choice("scoring.backend", self.backend, SCORING_BACKENDS)
-
-
-@dataclass(frozen=True)
 class MetricConfig:
     """Attributes
     ----------
@@ -282,7 +218,8 @@ class MetricConfig:
 ADDED_FIELDS: dict[str, dict[str, Any]] = {
     "dataset": {"ground_truth": None},
     "training": {"validation_from": "tail"},
-    "scoring": {"backend": "mse"},
+    "model": dict.fromkeys(MODEL_PARAMS),  # the family parameters: null = the family's default
+    "scoring": {"backend": "default", "k": 1, "components": 1, "covariance": "full", "reg_covar": 1e-3},
 }
 
 
@@ -342,6 +279,7 @@ class Experiment:
         _int("frames", self.frames, minimum=1)
         if not isinstance(self.name, str) or not self.name:
             _fail("name", self.name, "must be a non-empty string")
+        check_model_and_scoring(self.model, self.scoring)
 
     @property
     def input_dim(self) -> int:
@@ -377,19 +315,6 @@ class Experiment:
     def key_section(self, name: str) -> dict[str, Any]:
         """Section ``name`` as cache keys see it (added fields only when set: old keys stay valid)."""
         return section_dict(name, getattr(self, name))
-
-    def fit_scoring(self, domains: bool) -> list[dict[str, Any]]:
-        """Scoring settings a fit depends on (part of the model key).
-
-        An autoencoder fit on clips with domains (DCASE 2021-2025) always keeps the residual covariances of the
-        Mahalanobis back-end beside the network (one forward pass over the training vectors), so one model
-        entry serves ``scoring.backend: mse`` and ``mahalanobis`` and changing the back-end retrains nothing.
-        Without domains (DCASE 2020, MIMII) the covariances are fit only for ``mahalanobis``, which is then
-        part of the key (entries made before the back-end existed have no covariances).
-        """
-        if self.scoring.backend == "mse" or domains:
-            return []
-        return [{"scoring.backend": self.scoring.backend}]
 
     def to_yaml(self) -> str:
         import yaml

@@ -16,7 +16,11 @@ from ..data import Clip
 from .cache import FileIdentity, RunCache
 from .config import Experiment, stable_key
 from .jobs import Job
-from .plan import Plan, TestGroup, Unit
+from .plan import Plan, TestGroup, Unit, regroup
+
+#: What a fit keeps beside the network, so that every ``scoring.backend`` scores from one model entry (the
+#: model key leaves ``scoring`` out). Changing what fits keep changes this string, and so every model key.
+FIT_KEEPS = "keeps: training clip embeddings, residual covariances (autoencoders)"
 
 SHARD_CLIPS = 48  # clips per feature job: ~0.1 s of work on one core, small enough to spread over workers
 
@@ -110,7 +114,7 @@ class JobBuilder:
             exp.key_section("training"),
             exp.input_dim,
             library_versions(),
-            *exp.fit_scoring(any(c.domain is not None for c in unit.train)),
+            FIT_KEEPS,
         )
 
     def fit_job(self, exp: Experiment, unit: Unit, deps: list[Job]) -> Job:
@@ -144,6 +148,7 @@ class JobBuilder:
 
     def plan_features(self, exp: Experiment, plan: Plan) -> list[Job]:
         """The feature jobs of ``plan``: shards of each unit's training clips and of each test group."""
+        plan = regroup(plan, exp.model.per)
         jobs = []
         for unit in plan.units:
             jobs += self.feature_jobs(exp, unit.train, f"train {unit.name}")
@@ -152,7 +157,9 @@ class JobBuilder:
         return jobs
 
     def run_jobs(self, exp: Experiment, plan: Plan) -> RunJobs:
-        """Every job of ``exp`` on ``plan`` (bad clips already left out of the plan)."""
+        """Every job of ``exp`` on ``plan`` (bad clips already left out of the plan), its clips grouped into
+        units for ``exp.model.per`` (a runner may share one plan between experiments that differ there)."""
+        plan = regroup(plan, exp.model.per)
         out = RunJobs(exp, plan)
         for unit in plan.units:
             shards = self.feature_jobs(exp, unit.train, f"train {unit.name}")

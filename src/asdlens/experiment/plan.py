@@ -9,6 +9,9 @@
   both domains into one model (every baseline of those years), ``id`` trains one per type x section. The
   training clips of each unit are a group too (:func:`training_group`): their scores fit the decision
   threshold.
+- ``model.per: all``: one model on the training clips of every selected type (per SNR for MIMII), as the ID
+  classifiers of the field train; every test group scores with it. Its training clips include IDs that have
+  no test clips (DCASE 2020's additional training data, when it sits in the tree): more classes to tell apart.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from ..data import Clip, DataWarning, scan, split_clips
 from ..evaluate.files import snr_folder
 from .config import SECTION_LAYOUTS, Experiment
 
+#: ``Unit.machine_type`` of a model trained across every machine type (``model.per: all``).
+ALL_TYPES = "all"
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -29,6 +35,7 @@ class Unit:
     Attributes
     ----------
     machine_type : str
+        The machine type, or :data:`ALL_TYPES` when one model covers every type (``model.per: all``).
     snr : int or None
     machine_id : str or None
         None when one model covers every ID (section) of the type (``model.per: type``).
@@ -86,13 +93,23 @@ def training_group(unit: Unit) -> TestGroup:
 
 @dataclass
 class Plan:
-    """Everything a run will compute, in a fixed order."""
+    """Everything a run will compute, in a fixed order.
+
+    Attributes
+    ----------
+    per : str
+        The ``model.per`` its units were grouped for (:func:`regroup` groups them for another).
+    pool : tuple of Clip
+        Every selected training clip, also those of units no test group uses (kept for :func:`regroup`).
+    """
 
     root: Path
     layout: str
     units: list[Unit] = field(default_factory=list)
     tests: list[TestGroup] = field(default_factory=list)
     warnings: list[DataWarning] = field(default_factory=list)
+    per: str = "type"
+    pool: tuple[Clip, ...] = ()
 
     @property
     def sections(self) -> bool:
@@ -114,7 +131,8 @@ class Plan:
         tests = [
             dataclasses.replace(t, clips=tuple(c for c in t.clips if c.path not in bad)) for t in self.tests
         ]
-        return Plan(self.root, self.layout, units, tests, list(self.warnings))
+        pool = tuple(c for c in self.pool if c.path not in bad)
+        return Plan(self.root, self.layout, units, tests, list(self.warnings), self.per, pool)
 
 
 def _filter(clips: list[Clip], exp: Experiment, root: Path) -> list[Clip]:
@@ -154,17 +172,41 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
         raise ValueError(f"{root}: no {exp.dataset.layout} clips found")
     clips = _filter(result.clips, exp, root)
     train, test = split_clips(clips, exp.dataset.split, seed=exp.dataset.split_seed)
-    per_id = exp.model.per == "id"
+    if not test:
+        raise ValueError(f"{root}: no test clips among the {len(clips)} selected clips")
+    return _grouped(root, result.layout, train, test, exp.model.per, list(result.warnings))
 
-    def unit_of(c: Clip) -> tuple[str, int | None, str | None]:
-        return (c.machine_type, c.snr, c.machine_id if per_id else None)
+
+def regroup(plan: Plan, per: str) -> Plan:
+    """``plan``'s clips grouped into units for ``model.per`` = ``per`` (the same plan if it already is).
+
+    A runner builds one plan per dataset section and may share it between experiments that differ in
+    ``model.per`` (``explain`` from a per-type autoencoder to a model across all types); the jobs of each
+    experiment are built on its own grouping.
+    """
+    if plan.per == per:
+        return plan
+    train = plan.pool or tuple({c.path: c for u in plan.units for c in u.train}.values())
+    tests = [c for t in plan.tests for c in t.clips]
+    return _grouped(plan.root, plan.layout, list(train), tests, per, list(plan.warnings))
+
+
+def _grouped(
+    root: Path, layout: str, train: list[Clip], test: list[Clip], per: str, warnings: list[DataWarning]
+) -> Plan:
+    per_id, per_all = per == "id", per == "all"
+    if per_all and ALL_TYPES in {c.machine_type for c in (*train, *test)}:
+        raise ValueError(f"{root}: a machine type is called {ALL_TYPES!r}, the name of model.per=all's model")
+
+    def unit_of(machine_type: str, snr: int | None, machine_id: str) -> tuple[str, int | None, str | None]:
+        return (ALL_TYPES if per_all else machine_type, snr, machine_id if per_id else None)
 
     def order(key: tuple) -> tuple:
         return (key[0], -999 if key[1] is None else key[1], key[2] or "")
 
     train_by: dict[tuple, list[Clip]] = {}
     for c in train:
-        train_by.setdefault(unit_of(c), []).append(c)
+        train_by.setdefault(unit_of(*c.group), []).append(c)
     test_by: dict[tuple, list[Clip]] = {}
     for c in test:
         test_by.setdefault(c.group, []).append(c)
@@ -174,24 +216,23 @@ def make_plan(exp: Experiment, root: str | Path) -> Plan:
     }
     tests = []
     for (machine_type, snr, machine_id), cs in sorted(test_by.items(), key=lambda kv: order(kv[0])):
-        key = (machine_type, snr, machine_id if per_id else None)
+        key = unit_of(machine_type, snr, machine_id)
         if key not in units:
-            unit = f"section {machine_id}" if result.layout in SECTION_LAYOUTS else f"id_{machine_id}"
+            unit = f"section {machine_id}" if layout in SECTION_LAYOUTS else f"id_{machine_id}"
             where = f"{machine_type} {unit}" + ("" if snr is None else f" {snr}dB")
             raise ValueError(f"{root}: {where} has test clips but no training clips to fit its model on")
         tests.append(
             TestGroup(machine_type, snr, machine_id, units[key].name, tuple(sorted(cs, key=lambda c: c.path)))
         )
-    if not tests:
-        raise ValueError(f"{root}: no test clips among the {len(clips)} selected clips")
     used = {t.unit for t in tests}
-    plan = Plan(root, result.layout, [u for u in units.values() if u.name in used], tests)
-    return as_sections(plan, list(result.warnings)) if result.layout in SECTION_LAYOUTS else plan
+    pool = tuple(sorted(train, key=lambda c: c.path))
+    plan = Plan(root, layout, [u for u in units.values() if u.name in used], tests, warnings, per, pool)
+    return as_sections(plan) if layout in SECTION_LAYOUTS else plan
 
 
-def as_sections(plan: Plan, warnings: list[DataWarning]) -> Plan:
+def as_sections(plan: Plan) -> Plan:
     """A DCASE 2021-2025 plan: its units and groups named by section, the scan's warnings kept."""
     renamed = {u.name: dataclasses.replace(u, kind="section") for u in plan.units}
     units = list(renamed.values())
     tests = [dataclasses.replace(t, unit=renamed[t.unit].name, kind="section") for t in plan.tests]
-    return Plan(plan.root, plan.layout, units, tests, warnings)
+    return dataclasses.replace(plan, units=units, tests=tests)

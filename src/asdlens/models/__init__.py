@@ -1,11 +1,23 @@
-"""Keras 3 models of the reference protocols: the DCASE 2020 Task 2 and MIMII autoencoders, their training and
-reconstruction errors. Keras is imported only when a model is built, trained or loaded.
+"""Detectors in Keras 3 and their scoring back-ends: the DCASE 2020 and MIMII autoencoders (with the DCASE 2023
+Mahalanobis score), the DCASE 2021/2022 MobileNetV2 section classifier, margin-loss embedding CNNs (ArcFace,
+sub-cluster AdaCos), and scikit-learn-style back-ends (cosine, kNN, GMM, Mahalanobis, class confidence). Keras is
+imported only when a model is built, trained or loaded.
 
->>> from asdlens.models import dcase2020_autoencoder, mimii_autoencoder
+>>> from asdlens.models import dcase2020_autoencoder, make_detector, KNearestCosine
 """
 
 from .autoencoders import MODELS, build_model, dcase2020_autoencoder, mimii_autoencoder
-from .throughput import training_throughput
+from .backends import (
+    Backend,
+    ClassConfidence,
+    CosineCentre,
+    GaussianMixtureBackend,
+    KNearestCosine,
+    MahalanobisBackend,
+)
+from .detectors import load_detector, make_detector
+from .families import BACKENDS, MODEL_FAMILY
+from .throughput import detector_throughput, training_throughput
 from .training import (
     load_model,
     make_deterministic,
@@ -15,10 +27,21 @@ from .training import (
 )
 
 __all__ = [
+    "BACKENDS",
     "MODELS",
+    "MODEL_FAMILY",
+    "Backend",
+    "ClassConfidence",
+    "CosineCentre",
+    "GaussianMixtureBackend",
+    "KNearestCosine",
+    "MahalanobisBackend",
     "build_model",
     "dcase2020_autoencoder",
+    "detector_throughput",
+    "load_detector",
     "load_model",
+    "make_detector",
     "make_deterministic",
     "mimii_autoencoder",
     "reconstruction_errors",

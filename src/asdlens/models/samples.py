@@ -121,3 +121,21 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> np.ndarr
     if not shuffle:
         return np.arange(n)
     return np.random.default_rng([int(seed), int(epoch)]).permutation(n)
+
+
+def validation_parts(win: Windows, training: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample numbers of the training and validation parts, as ``training.validation_from`` says.
+
+    ``tail``: the last ``validation_split`` share (Keras). ``random``: the DCASE 2023-2025 baseline's
+    ``train_test_split(range(n), test_size=validation_split)`` after ``np.random.seed(seed)``; sklearn draws one
+    permutation from that generator, the first ``ceil(validation_split * n)`` numbers of it are validation.
+    """
+    split = training["validation_split"]
+    if training.get("validation_from", "tail") == "tail" or split == 0:
+        return win.split(split)
+    from sklearn.model_selection import train_test_split
+
+    fit_part, val_part = train_test_split(
+        np.arange(len(win)), test_size=split, random_state=np.random.RandomState(int(seed))
+    )
+    return np.asarray(fit_part, np.int64), np.asarray(val_part, np.int64)

@@ -1,10 +1,14 @@
-"""Training speed of the reference autoencoders on this machine (``make bench``)."""
+"""Training speed of the detectors on this machine (``make bench``)."""
 
 from __future__ import annotations
 
+import copy
 import time
+from typing import Any
 
 import numpy as np
+
+from .samples import ClipSet
 
 
 def training_throughput(
@@ -58,4 +62,67 @@ def training_throughput(
         "seconds": seconds,
         "vectors_per_s": n_train * epochs / seconds,
         "warmup_s": warmup,
+    }
+
+
+def random_clips(
+    n_clips: int, clip_frames: int, n_mels: int, *, n_classes: int = 4, seed: int = 0
+) -> ClipSet:
+    """``n_clips`` random log-mels of ``clip_frames`` frames, labelled with ``n_classes`` machine IDs of one
+    type (speed does not depend on the values)."""
+    rng = np.random.default_rng(seed)
+    frames = rng.standard_normal((n_clips * clip_frames, n_mels)).astype(np.float32)
+    offsets = np.arange(n_clips + 1, dtype=np.int64) * clip_frames
+    meta = [
+        {"machine_type": "machine", "machine_id": f"{i % n_classes:02d}", "file_name": f"clip_{i:05d}.wav"}
+        for i in range(n_clips)
+    ]
+    return ClipSet(frames, offsets, meta)
+
+
+def detector_throughput(
+    settings: dict[str, Any], *, n_clips: int = 48, clip_frames: int = 313, epochs: int = 2, seed: int = 0
+) -> dict[str, Any]:
+    """Training samples per second of the detector of ``settings`` (what
+    :func:`asdlens.experiment.graph.detector_settings` makes of an experiment), trained by its own ``fit``.
+
+    The detector trains on :func:`random_clips` (``n_clips`` clips of ``clip_frames`` frames, 10 s at the
+    DCASE hop) for one warm-up epoch (tracing) and ``epochs`` timed ones; the rate counts the training part of
+    its samples (stacked vectors for the autoencoders, patches or windows for the others). The time after the
+    last epoch (training embeddings, the residual covariance) is reported apart as ``after_s``.
+
+    Returns
+    -------
+    dict
+        ``model``, ``family``, ``frames``, ``hop``, ``batch_size``, ``n_samples`` (per epoch, training part),
+        ``epochs``, ``seconds``, ``samples_per_s``, ``warmup_s``, ``after_s``.
+    """
+    from .detectors import make_detector
+    from .families import model_family
+    from .samples import windows
+
+    settings = copy.deepcopy(settings)
+    settings["training"]["epochs"] = epochs + 1
+    detector = make_detector(settings)
+    clips = random_clips(n_clips, clip_frames, int(settings["n_mels"]), seed=seed)
+    hop = detector.params["hop"]
+    n = len(windows(clips, int(settings["frames"]), hop))
+    n_train = int(np.floor(n * (1.0 - settings["training"]["validation_split"])))
+    ends: list[float] = []
+    t0 = time.perf_counter()
+    detector.fit(clips, seed=seed, on_epoch_end=lambda epoch, logs: ends.append(time.perf_counter()))
+    done = time.perf_counter()
+    seconds = ends[-1] - ends[0]
+    return {
+        "model": settings["model"]["name"],
+        "family": model_family(settings["model"]["name"]),
+        "frames": int(settings["frames"]),
+        "hop": hop,
+        "batch_size": int(settings["training"]["batch_size"]),
+        "n_samples": n_train,
+        "epochs": epochs,
+        "seconds": seconds,
+        "samples_per_s": n_train * epochs / seconds,
+        "warmup_s": ends[0] - t0,
+        "after_s": done - ends[-1],
     }

@@ -1,0 +1,198 @@
+"""The ``model`` and ``scoring`` sections of an experiment config: the detector family with its parameters, and
+the scoring back-end with its parameters (tables in :mod:`asdlens.models.families`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ..models.families import (
+    BACKENDS,
+    FAMILY_DEFAULTS,
+    GMM_COVARIANCES,
+    LOSS_PARAMS,
+    MARGIN_LOSSES,
+    MODEL_FAMILY,
+    MODEL_PARAMS,
+    resolved_params,
+)
+from .checks import choice, fail, integer, number
+
+MODEL_UNITS = ("type", "id", "all")
+AGGREGATES = (
+    "mean",
+    "median",
+    "max",
+)  # the same tuple as asdlens.evaluate.scores.AGGREGATES (checked in tests)
+MODEL_NAMES = tuple(MODEL_FAMILY)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which detector, what one model covers, and the family's parameters.
+
+    Families (:data:`asdlens.models.families.MODEL_FAMILY`): the two autoencoders (``dcase2020_autoencoder``,
+    ``mimii_autoencoder``), the DCASE 2021/2022 section classifier ``mobilenetv2``, and the margin-loss
+    embedding models ``margin_cnn`` (compact, CPU-sized) and ``mobilefacenet`` (the published size). Every
+    family reads windows of ``frames`` frames (the top-level field): the autoencoders' stacked vectors, the
+    classifiers' patches. Parameters left null take the family's default
+    (:data:`asdlens.models.families.FAMILY_DEFAULTS`); a parameter the family does not have must stay null.
+
+    Attributes
+    ----------
+    name : str
+        A key of :data:`asdlens.models.families.MODEL_FAMILY`.
+    per : {"type", "id", "all"}
+        ``"type"``: one model per machine type (and SNR), its IDs pooled (DCASE 2020 baseline).
+        ``"id"``: one model per machine type x ID x SNR (MIMII paper).
+        ``"all"``: one model across every machine type (per SNR), as the ID classifiers of the field train.
+    hop : int or None
+        Training windows start every ``hop`` frames (the baselines' ``n_hop_frames``: 1 for the
+        autoencoders, 8 for MobileNetV2). Embeddings use the same windows.
+    width : float or None
+        Channel multiplier: MobileNetV2's ``alpha`` (0.5 in the baseline) or the margin models' width.
+    embedding_dim : int or None
+        Margin models: length of the embedding.
+    loss : {"arcface", "adacos"} or None
+        Margin models: ArcFace (additive angular margin, fixed scale) or sub-cluster AdaCos (adaptive scale;
+        ``subclusters: 1`` is plain AdaCos).
+    margin, scale : float or None
+        ArcFace's angular margin (radians) and scale.
+    subclusters : int or None
+        AdaCos: centres per class.
+    mixup : float or None
+        Margin models: probability that a training sample is mixed with another (mixup with a uniform weight,
+        labels mixed alike); 0 turns it off.
+    """
+
+    name: str = "dcase2020_autoencoder"
+    per: str = "type"
+    hop: int | None = None
+    width: float | None = None
+    embedding_dim: int | None = None
+    loss: str | None = None
+    margin: float | None = None
+    scale: float | None = None
+    subclusters: int | None = None
+    mixup: float | None = None
+
+    def __post_init__(self) -> None:
+        choice("model.name", self.name, MODEL_NAMES)
+        choice("model.per", self.per, MODEL_UNITS)
+        for key in ("width", "margin", "scale", "mixup"):
+            object.__setattr__(self, key, number(getattr(self, key)))
+        if self.hop is not None:
+            integer("model.hop", self.hop, minimum=1)
+        if self.embedding_dim is not None:
+            integer("model.embedding_dim", self.embedding_dim, minimum=2)
+        if self.subclusters is not None:
+            integer("model.subclusters", self.subclusters, minimum=1)
+        if self.loss is not None:
+            choice("model.loss", self.loss, MARGIN_LOSSES)
+        for key, low, high, closed in (("width", 0.0, None, False), ("scale", 0.0, None, False),
+                                       ("margin", 0.0, 1.5, True), ("mixup", 0.0, 1.0, True)):  # fmt: skip
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                fail(f"model.{key}", value, "must be a number or null")
+            ok = (value >= low if closed else value > low) and (high is None or value <= high)
+            if not ok:
+                span = f"in [{low}, {high}]" if high is not None else f"> {low}"
+                fail(f"model.{key}", value, f"must be a number {span} or null")
+            object.__setattr__(self, key, float(value))
+        family = MODEL_FAMILY[self.name]
+        own = FAMILY_DEFAULTS[family]
+        for key in MODEL_PARAMS:
+            if getattr(self, key) is not None and key not in own:
+                fail(
+                    f"model.{key}",
+                    getattr(self, key),
+                    f"is not a parameter of model.name={self.name!r} ({family} family: {sorted(own)}); "
+                    "leave it null",
+                )
+        if family == "margin":
+            loss = self.loss or own["loss"]
+            for other, keys in LOSS_PARAMS.items():
+                for key in keys if other != loss else ():
+                    if getattr(self, key) is not None:
+                        fail(
+                            f"model.{key}",
+                            getattr(self, key),
+                            f"is a {other} parameter; model.loss is {loss!r}",
+                        )
+
+    def params(self) -> dict[str, Any]:
+        """The family's parameters with null replaced by the family default."""
+        return resolved_params(dataclasses.asdict(self))
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """How a trained model's outputs become a clip's anomaly score: the back-end and its parameters.
+
+    Changing this section reuses the trained model (the model's cache key does not cover it), which is how
+    ``explain`` prices a back-end on its own.
+
+    Attributes
+    ----------
+    backend : {"default", "mahalanobis", "cosine", "knn", "gmm", "confidence"}
+        ``default``: the family's own score (autoencoders: the windows' mean squared reconstruction error;
+        MobileNetV2: DCASE 2022's ``log(1 - p) - log(p)`` of the clip's ID; margin models: ``-log p(ID)``).
+        ``mahalanobis``: autoencoders: the DCASE 2023-2025 baseline's Mahalanobis distance of the clip's mean
+        reconstruction residual; embedding families: the Mahalanobis distance of the clip embedding to its
+        ID's training embeddings (Ledoit-Wolf covariance). ``cosine``: cosine distance of the clip embedding
+        to its ID's centre (the mean training embedding); ``knn``: mean cosine distance to its ID's ``k``
+        nearest training embeddings; ``gmm``: negative log-likelihood under a Gaussian mixture fitted to its
+        ID's training embeddings; ``confidence``: ``-log p(ID)`` per window (classifier families).
+    aggregate : {"mean", "median", "max"}
+        Over a clip's per-window scores (``default``, ``confidence``); "mean" is the official one. The
+        embedding back-ends score one clip embedding and the autoencoder's Mahalanobis the clip's mean
+        residual, so they do not use it.
+    k : int
+        ``knn``: neighbours.
+    components : int
+        ``gmm``: mixture components.
+    covariance : {"full", "diag", "tied", "spherical"}
+        ``gmm``: scikit-learn's ``covariance_type``.
+    reg_covar : float
+        ``gmm``: added to the covariances' diagonal (1e-3, as sub-cluster AdaCos's GMM back-end).
+    """
+
+    aggregate: str = "mean"
+    backend: str = "default"
+    k: int = 1
+    components: int = 1
+    covariance: str = "full"
+    reg_covar: float = 1e-3
+
+    def __post_init__(self) -> None:
+        choice("scoring.aggregate", self.aggregate, AGGREGATES)
+        choice("scoring.backend", self.backend, BACKENDS)
+        integer("scoring.k", self.k, minimum=1)
+        integer("scoring.components", self.components, minimum=1)
+        choice("scoring.covariance", self.covariance, GMM_COVARIANCES)
+        object.__setattr__(self, "reg_covar", number(self.reg_covar))
+        value = self.reg_covar
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            fail("scoring.reg_covar", value, "must be a number >= 0")
+        object.__setattr__(self, "reg_covar", float(value))
+
+
+def check_model_and_scoring(model: ModelConfig, scoring: ScoringConfig) -> None:
+    """The combinations of family, unit and back-end that cannot work, named before anything runs."""
+    family = MODEL_FAMILY[model.name]
+    if scoring.backend == "confidence" and family == "autoencoder":
+        fail(
+            "scoring.backend",
+            scoring.backend,
+            f"needs a model with classes; model.name={model.name!r} is an autoencoder (use default, "
+            "mahalanobis, cosine, knn or gmm)",
+        )
+    if model.per == "id" and family != "autoencoder":
+        fail(
+            "model.per",
+            model.per,
+            f"gives each {model.name} one class to tell apart; use type or all",
+        )

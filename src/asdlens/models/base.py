@@ -1,0 +1,181 @@
+"""What every detector family shares: settings, classes from clip labels, clip embeddings kept from training,
+and the routing of ``score`` to the configured back-end.
+
+A family implements ``fit``, ``save`` / ``load``, and two per-clip hooks:
+
+- ``_clip_embedding(clips, i) -> [d]``: the clip's embedding (unit length), from its windows at ``model.hop``;
+- ``_window_scores(clips, i) -> [n_windows]``: the family's own per-window anomaly scores for
+  ``scoring.backend`` ``default`` (and ``confidence`` for classifier families), aggregated by
+  ``scoring.aggregate``.
+
+At fit time a family stores the unit-length embeddings of its training clips with their machine type and ID
+(:class:`TrainingEmbeddings`); at scoring time an embedding back-end (:mod:`asdlens.models.backends`) is fitted
+on the training embeddings of each test clip's ID and scores the clip's embedding. Nothing is retrained. Every
+clip is scored on its own (one batch per clip, one back-end call per clip), so its score does not depend on the
+clips scored with it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .backends import Backend, embedding_backend, unit_rows
+from .families import EMBEDDING_BACKENDS, model_family, resolved_params
+from .samples import ClipSet, clip_windows
+
+EMBEDDINGS_FILE = "train_embeddings.npy"
+EMBEDDING_KEYS_FILE = "train_embeddings.json"
+
+
+def class_key(meta: dict) -> str:
+    """The class a clip belongs to: ``"<machine_type>/<machine_id>"`` (the ID, or the section in DCASE 2021+)."""
+    try:
+        return f"{meta['machine_type']}/{meta['machine_id']}"
+    except KeyError:
+        raise ValueError(
+            f"clip {meta.get('file_name', '?')!r} has no machine_type / machine_id label: a detector "
+            "needs them to pick its class and its ID's training embeddings"
+        ) from None
+
+
+def clip_classes(clips: ClipSet) -> list[str]:
+    """Each clip's :func:`class_key`."""
+    if len(clips.meta) != clips.n_clips:
+        raise ValueError(f"{clips.n_clips} clips but {len(clips.meta)} label records")
+    return [class_key(m) for m in clips.meta]
+
+
+@dataclass
+class TrainingEmbeddings:
+    """Unit-length clip embeddings of a model's training clips and each clip's class key.
+
+    Attributes
+    ----------
+    vectors : numpy.ndarray
+        ``[n_clips, d]`` float64.
+    keys : list of str
+        :func:`class_key` per clip.
+    """
+
+    vectors: np.ndarray
+    keys: list[str]
+
+    def of(self, key: str) -> np.ndarray:
+        """The embeddings of one class (``[n, d]``); raises ``ValueError`` naming the class if it has none."""
+        rows = [i for i, k in enumerate(self.keys) if k == key]
+        if not rows:
+            known = sorted(set(self.keys))
+            raise ValueError(
+                f"no training clips of {key} to fit a back-end on; the model was trained on {known}"
+            )
+        return self.vectors[rows]
+
+    def save(self, folder: Path) -> None:
+        np.save(Path(folder) / EMBEDDINGS_FILE, self.vectors)
+        (Path(folder) / EMBEDDING_KEYS_FILE).write_text(json.dumps(self.keys))
+
+    @classmethod
+    def load(cls, folder: Path) -> TrainingEmbeddings:
+        folder = Path(folder)
+        try:
+            vectors = np.load(folder / EMBEDDINGS_FILE)
+            keys = json.loads((folder / EMBEDDING_KEYS_FILE).read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{folder}: cannot read the training embeddings ({exc})") from None
+        if len(keys) != len(vectors):
+            raise ValueError(f"{folder}: {len(vectors)} training embeddings but {len(keys)} class keys")
+        return cls(vectors, keys)
+
+
+def aggregate_windows(values: np.ndarray, how: str) -> float:
+    """A clip's score from its windows' scores (``mean``, ``median`` or ``max``)."""
+    from ..evaluate.scores import clip_score
+
+    return float(clip_score(np.asarray(values, dtype=np.float64), aggregate=how))
+
+
+def mean_unit(vectors: np.ndarray) -> np.ndarray:
+    """The unit-length mean of unit-length rows: a clip's embedding from its windows' embeddings ``[n, d]``."""
+    mean = unit_rows(vectors).mean(axis=0, keepdims=True)
+    return unit_rows(mean)[0]
+
+
+class DetectorBase:
+    """Shared state and scoring of the detector families (see the module docstring)."""
+
+    family = ""
+
+    def __init__(self, settings: dict[str, Any], model=None, reference: TrainingEmbeddings | None = None):
+        self.settings = settings
+        self.name = settings["model"]["name"]
+        if model_family(self.name) != self.family:
+            raise ValueError(f"model.name={self.name!r} is not a {self.family} model")
+        self.params = resolved_params(settings["model"])
+        self.frames = int(settings["frames"])
+        self.n_mels = int(settings["n_mels"])
+        self.training = settings["training"]
+        self.scoring = settings["scoring"]
+        self.model = model
+        self.reference = reference
+        self._backends: dict[str, Backend] = {}
+
+    # -- hooks ----------------------------------------------------------------------------------------------
+    def _clip_embedding(self, clips: ClipSet, i: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _window_scores(self, clips: ClipSet, i: int) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------------------------
+    def windows_of(self, clips: ClipSet, i: int, hop: int) -> np.ndarray:
+        """Clip ``i``'s windows of ``frames`` frames every ``hop`` frames: ``[n, frames, n_mels]``."""
+        x = clip_windows(clips, i, self.frames, hop)
+        if not len(x):
+            name = clips.meta[i].get("file_name", f"clip {i}") if i < len(clips.meta) else f"clip {i}"
+            raise ValueError(
+                f"{name} has {len(clips.clip(i))} frames, fewer than frames={self.frames}: it cannot be scored"
+            )
+        return x
+
+    def embed(self, clips: ClipSet) -> np.ndarray:
+        """Unit-length clip embeddings ``[n_clips, d]`` (float64), one clip at a time."""
+        return np.stack([self._clip_embedding(clips, i) for i in range(clips.n_clips)])
+
+    def training_embeddings(self, train: ClipSet) -> TrainingEmbeddings:
+        return TrainingEmbeddings(self.embed(train), clip_classes(train))
+
+    def uses_embeddings(self) -> bool:
+        backend = self.scoring["backend"]
+        return backend in EMBEDDING_BACKENDS or (backend == "mahalanobis" and self.family != "autoencoder")
+
+    def backend_for(self, key: str) -> Backend:
+        """The configured embedding back-end fitted on the training embeddings of class ``key`` (cached)."""
+        if key not in self._backends:
+            if self.reference is None:
+                raise ValueError(
+                    "this detector kept no training embeddings: fit it (or load a fitted one) first"
+                )
+            backend = embedding_backend(self.scoring, seed=int(self.training["seed"]))
+            self._backends[key] = backend.fit(self.reference.of(key))
+        return self._backends[key]
+
+    def score(self, clips: ClipSet) -> np.ndarray:
+        """One anomaly score per clip (higher = more anomalous), each computed from that clip alone."""
+        if self.uses_embeddings():
+            keys = clip_classes(clips)
+            return np.array(
+                [
+                    float(self.backend_for(k).anomaly_score(self._clip_embedding(clips, i)[None])[0])
+                    for i, k in enumerate(keys)
+                ]
+            )
+        return np.array([self._clip_score(clips, i) for i in range(clips.n_clips)])
+
+    def _clip_score(self, clips: ClipSet, i: int) -> float:
+        """A window-level back-end's score of clip ``i``: its windows' scores aggregated."""
+        return aggregate_windows(self._window_scores(clips, i), self.scoring["aggregate"])

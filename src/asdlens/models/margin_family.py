@@ -1,0 +1,204 @@
+"""The margin-loss embedding family: a CNN trained to tell machine IDs apart with ArcFace or sub-cluster AdaCos,
+scored in its embedding space.
+
+This is the recipe of the field's strong DCASE 2020 systems (STgram-MFN, sub-cluster AdaCos, ASDKit's
+discriminative recipes): one network over the machine IDs of every type (``model.per: all``), the embedding of
+a clip scored by a back-end fitted on its ID's training embeddings. What it trains on: windows of ``frames``
+log-mel frames every ``model.hop`` frames, each labelled with its clip's class (machine type and ID), in a
+seeded order that changes every epoch, optionally mixed in pairs (``model.mixup``; mixup with a uniform weight,
+each sample with the batch's mirror image, as sub-cluster AdaCos mixes). A clip's embedding is the unit-length
+mean of its windows' unit-length embeddings (windows every ``model.hop`` frames, for training and test clips
+alike); its class log-probabilities (back-ends ``default`` / ``confidence``: ``-log p(ID)``) come from the same
+windows through the head without margin, with the scale the head ended training with.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .backends import ClassConfidence, unit_rows
+from .base import DetectorBase, TrainingEmbeddings, clip_classes, mean_unit
+from .samples import ClipSet, windows
+
+CLASSES_FILE = "classes.json"
+
+
+def labelled_batches(clips, starts, width, targets, n_classes, *, batch_size, seed, shuffle, mixup):
+    """A ``keras.utils.PyDataset`` of ``((x, y), y)`` batches: windows and one-hot (or mixed) labels.
+
+    Mixup draws from ``(seed, epoch, batch)``, so the same seed gives the same batches wherever the fit runs.
+    """
+    from .inputs import WindowBatches
+
+    class Labelled(WindowBatches):
+        def __getitem__(self, i):
+            x, t = super().__getitem__(i)
+            y = np.eye(n_classes, dtype=np.float32)[t]
+            if mixup > 0 and len(x) > 1:
+                rng = np.random.default_rng([int(seed), int(self.epoch), int(i), 2020])
+                weight = rng.random(len(x)).astype(np.float32)
+                mixed = rng.random(len(x)) < mixup
+                weight = np.where(mixed, weight, 1.0).astype(np.float32)
+                x = weight[:, None, None] * x + (1.0 - weight[:, None, None]) * x[::-1]
+                y = weight[:, None] * y + (1.0 - weight[:, None]) * y[::-1]
+            return (x, y), y
+
+    return Labelled(clips, starts, width, batch_size=batch_size, seed=seed, shuffle=shuffle, targets=targets,
+                    flatten=False)  # fmt: skip
+
+
+def band_statistics(clips: ClipSet) -> tuple[np.ndarray, np.ndarray]:
+    """Per-mel mean and standard deviation of every frame of ``clips`` (float64, std floored at 1e-3)."""
+    frames = clips.frames.astype(np.float64)
+    return frames.mean(axis=0), np.maximum(frames.std(axis=0), 1e-3)
+
+
+class MarginEmbedding(DetectorBase):
+    """A :mod:`~asdlens.models.backbones` network with an ArcFace or AdaCos head; see the module docstring."""
+
+    family = "margin"
+
+    def __init__(
+        self, settings: dict[str, Any], model=None, reference=None, classes: list[str] | None = None
+    ):
+        super().__init__(settings, model, reference)
+        self.classes = classes
+        self._embedder = None
+
+    def build(self, n_classes: int, mean: np.ndarray, std: np.ndarray):
+        """The training network: ``[windows, labels]`` -> class log-probabilities (labels used in training)."""
+        import keras
+
+        from .backbones import BACKBONES
+        from .margin_layers import AdaCosHead, ArcFaceHead
+
+        p = self.params
+        backbone = BACKBONES[self.name](
+            self.frames, self.n_mels, embedding_dim=p["embedding_dim"], width=p["width"], mean=mean, std=std
+        )
+        x = keras.Input(shape=(self.frames, self.n_mels), name="windows")
+        y = keras.Input(shape=(n_classes,), name="labels")
+        if p["loss"] == "arcface":
+            head = ArcFaceHead(n_classes, margin=p["margin"], scale=p["scale"], name="head")
+        else:
+            head = AdaCosHead(n_classes, subclusters=p["subclusters"], name="head")
+        return keras.Model([x, y], head([backbone(x), y]), name=self.name)
+
+    def fit(self, train: ClipSet, *, seed: int, on_epoch_end: Callable | None = None) -> dict:
+        import keras
+
+        from .margin_layers import soft_cross_entropy
+        from .training import compile_and_fit, make_deterministic
+
+        t = self.training
+        keys = clip_classes(train)
+        self.classes = sorted(set(keys))
+        if len(self.classes) < 2:
+            raise ValueError(
+                f"a {self.name} model needs at least 2 machine IDs to tell apart; its training clips are all "
+                f"{self.classes} (model.per: all trains across every type)"
+            )
+        index = {k: j for j, k in enumerate(self.classes)}
+        win = windows(train, self.frames, self.params["hop"])
+        if len(win) == 0:
+            raise ValueError(f"no training windows: every clip is shorter than frames={self.frames}")
+        targets = np.array([index[keys[c]] for c in win.clip_index], np.int64)
+        fit_part, val_part = win.split(t["validation_split"])
+        if t["validation_split"] > 0 and (len(val_part) == 0 or len(fit_part) == 0):
+            raise ValueError(
+                f"validation_split={t['validation_split']} leaves {len(val_part)} of {len(win)} training windows "
+                "for validation; use more training clips or another split"
+            )
+        keras.backend.clear_session()
+        make_deterministic(seed)
+        mean, std = band_statistics(train)
+        self.model = self.build(len(self.classes), mean.astype(np.float32), std.astype(np.float32))
+
+        def batches(part, shuffle, mixup):
+            return labelled_batches(train, win.starts[part], self.frames, targets[part], len(self.classes),
+                                    batch_size=int(t["batch_size"]), seed=seed, shuffle=shuffle, mixup=mixup)  # fmt: skip
+
+        history = compile_and_fit(
+            self.model,
+            batches(fit_part, t["shuffle"], self.params["mixup"]),
+            validation=batches(val_part, False, 0.0) if len(val_part) else None,
+            epochs=t["epochs"],
+            learning_rate=t["learning_rate"],
+            loss=soft_cross_entropy,
+            on_epoch_end=on_epoch_end,
+        )
+        self.reference = self.training_embeddings(train)
+        return {
+            "n_clips": train.n_clips,
+            "n_vectors": len(win),
+            "classes": self.classes,
+            "scale": self.head_scale(),
+            "history": history,
+        }
+
+    def head_scale(self) -> float:
+        head = self.model.get_layer("head")
+        return float(np.asarray(head.scale)) if self.params["loss"] == "adacos" else float(head.scale)
+
+    def _embeddings(self, x: np.ndarray) -> np.ndarray:
+        """Embeddings of windows ``[n, frames, n_mels]`` (one traced function)."""
+        if self._embedder is None:
+            import tensorflow as tf
+
+            backbone = self.model.get_layer("backbone")
+            fn = tf.function(
+                lambda x: backbone(x, training=False),
+                input_signature=[tf.TensorSpec([None, self.frames, self.n_mels], tf.float32)],
+            )
+            self._embedder = lambda x: fn(np.ascontiguousarray(x, dtype=np.float32)).numpy()
+        return self._embedder(x)
+
+    def class_log_probs(self, embeddings: np.ndarray) -> np.ndarray:
+        """Class log-probabilities ``[n, n_classes]`` of embeddings, through the head without margin."""
+        head = self.model.get_layer("head")
+        centres = unit_rows(np.asarray(head.centres, dtype=np.float64).T)  # [n_centres, d]
+        logits = self.head_scale() * unit_rows(embeddings) @ centres.T
+        log_p = logits - _logsumexp(logits, axis=1)[:, None]
+        if self.params["loss"] == "adacos":
+            k = self.params["subclusters"]
+            log_p = _logsumexp(log_p.reshape(len(log_p), -1, k), axis=2)
+        return log_p
+
+    def _window_scores(self, clips: ClipSet, i: int) -> np.ndarray:
+        key = clip_classes(clips)[i]
+        if key not in self.classes:
+            raise ValueError(
+                f"clip {clips.meta[i].get('file_name', i)!r} is of {key}, not one of the classes {self.classes}"
+            )
+        log_p = self.class_log_probs(self._embeddings(self.windows_of(clips, i, self.params["hop"])))
+        return ClassConfidence(self.classes.index(key)).fit(log_p).anomaly_score(log_p)
+
+    def _clip_embedding(self, clips: ClipSet, i: int) -> np.ndarray:
+        return mean_unit(self._embeddings(self.windows_of(clips, i, self.params["hop"])))
+
+    def save(self, folder: Path) -> None:
+        from .training import save_model
+
+        folder = Path(folder)
+        save_model(self.model, folder / "model.keras")
+        (folder / CLASSES_FILE).write_text(json.dumps(self.classes))
+        self.reference.save(folder)
+
+    @classmethod
+    def load(cls, folder: Path, settings: dict[str, Any]) -> MarginEmbedding:
+        from . import margin_layers  # noqa: F401 - registers the heads and the loss with Keras
+        from .training import load_model
+
+        folder = Path(folder)
+        classes = json.loads((folder / CLASSES_FILE).read_text())
+        return cls(settings, load_model(folder / "model.keras"), TrainingEmbeddings.load(folder), classes)
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    top = np.max(a, axis=axis, keepdims=True)
+    return np.squeeze(top, axis) + np.log(np.sum(np.exp(a - top), axis=axis))
