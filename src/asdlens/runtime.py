@@ -151,7 +151,17 @@ def _blas() -> list[dict]:
     except ImportError:
         return []
     keep = ("user_api", "internal_api", "version", "architecture", "num_threads", "threading_layer")
-    return [{k: info.get(k) for k in keep if info.get(k) is not None} for info in threadpool_info()]
+    out = []
+    for info in threadpool_info():
+        entry = {k: info.get(k) for k in keep if info.get(k) is not None}
+        entry["library"] = os.path.basename(str(info.get("filepath", "")))
+        entry["of"] = next(
+            (p for p in ("numpy", "scipy", "torch", "sklearn") if f"/{p}" in str(info.get("filepath"))), ""
+        )
+        out.append(entry)
+    # NumPy's BLAS first: the one the frontends and the Mahalanobis back-end use (the order of the others
+    # depends on which library was imported first)
+    return sorted(out, key=lambda e: e["of"] != "numpy")
 
 
 def versions(

@@ -107,3 +107,10 @@ def test_machine_info_names_cpu_blas_and_versions():
     assert {"numpy", "python"} <= set(info["versions"])
     line = machine_summary(info)
     assert info["cpu"]["model"] in line and f"numpy {info['versions']['numpy']}" in line
+    # the line names NumPy's BLAS, whichever library loaded its own first (scipy ships another OpenBLAS)
+    import numpy as np
+    import scipy.linalg  # noqa: F401
+
+    numpy_blas = [b for b in machine_info()["blas"] if b["of"] == "numpy" and b.get("user_api") == "blas"]
+    if numpy_blas and np.__config__.CONFIG["Build Dependencies"]["blas"]["name"].startswith("scipy-openblas"):
+        assert f"{numpy_blas[0]['internal_api']} {numpy_blas[0]['version']}" in machine_summary(machine_info())
