@@ -132,7 +132,7 @@ def test_classifier_default_score_is_the_dcase2022_formula(fit, tiny_sets, tmp_p
     expected = []
     for i in range(test.n_clips):
         patches = detector.windows_of(test, i, 1)  # every patch at test time
-        p = detector.model.predict(patches, verbose=0)[:, detector._class_index(test, i)].astype(np.float64)
+        p = detector.model.predict(patches, verbose=0)[:, detector.class_index(test, i)].astype(np.float64)
         expected.append(np.mean(np.log(np.maximum(1.0 - p, eps)) - np.log(np.maximum(p, eps))))
     np.testing.assert_allclose(
         detector.score(test), expected, rtol=1e-4, atol=1e-6

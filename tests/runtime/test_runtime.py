@@ -113,4 +113,6 @@ def test_machine_info_names_cpu_blas_and_versions():
 
     numpy_blas = [b for b in machine_info()["blas"] if b["of"] == "numpy" and b.get("user_api") == "blas"]
     if numpy_blas and np.__config__.CONFIG["Build Dependencies"]["blas"]["name"].startswith("scipy-openblas"):
-        assert f"{numpy_blas[0]['internal_api']} {numpy_blas[0]['version']}" in machine_summary(machine_info())
+        assert f"{numpy_blas[0]['internal_api']} {numpy_blas[0]['version']}" in machine_summary(
+            machine_info()
+        )

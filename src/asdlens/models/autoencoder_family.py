@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import DetectorBase, TrainingEmbeddings, mean_unit
-from .samples import ClipSet, epoch_order, gather, validation_parts, windows
+from .base import DetectorBase, TrainingEmbeddings, mean_unit, training_parts
+from .samples import ClipSet, epoch_order, gather, windows
 
 MAHALANOBIS_FILE = "mahalanobis.npz"
 
@@ -65,14 +65,7 @@ class Autoencoder(DetectorBase):
 
         t = self.training
         win = windows(train, self.frames, self.params["hop"])
-        if len(win) == 0:
-            raise ValueError(f"no training vectors: every clip is shorter than frames={self.frames}")
-        fit_part, val_part = validation_parts(win, t, seed)
-        if t["validation_split"] > 0 and (len(val_part) == 0 or len(fit_part) == 0):
-            raise ValueError(
-                f"validation_split={t['validation_split']} leaves {len(val_part)} of {len(win)} training vectors "
-                "for validation; use more training clips or another split"
-            )
+        fit_part, val_part = training_parts(win, t, seed, frames=self.frames, what="vectors")
         batch = int(t["batch_size"])
         keras.backend.clear_session()
         make_deterministic(seed)

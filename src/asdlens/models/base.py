@@ -26,7 +26,7 @@ import numpy as np
 
 from .backends import Backend, embedding_backend, unit_rows
 from .families import EMBEDDING_BACKENDS, model_family, resolved_params
-from .samples import ClipSet, clip_windows
+from .samples import ClipSet, Windows, clip_windows, validation_parts
 
 EMBEDDINGS_FILE = "train_embeddings.npy"
 EMBEDDING_KEYS_FILE = "train_embeddings.json"
@@ -90,6 +90,34 @@ class TrainingEmbeddings:
         if len(keys) != len(vectors):
             raise ValueError(f"{folder}: {len(vectors)} training embeddings but {len(keys)} class keys")
         return cls(vectors, keys)
+
+
+def training_parts(win: Windows, training: dict, seed: int, *, frames: int, what: str):
+    """The training and validation sample numbers of ``win`` (:func:`~asdlens.models.samples.validation_parts`),
+    with an error naming the problem when there is nothing to train on or ``validation_split`` empties a part."""
+    if len(win) == 0:
+        raise ValueError(f"no training {what}: every clip is shorter than frames={frames}")
+    fit_part, val_part = validation_parts(win, training, seed)
+    split = training["validation_split"]
+    if split > 0 and (len(val_part) == 0 or len(fit_part) == 0):
+        raise ValueError(
+            f"validation_split={split} leaves {len(val_part)} of {len(win)} training {what} for validation; "
+            "use more training clips or another split"
+        )
+    return fit_part, val_part
+
+
+def class_targets(train: ClipSet, win: Windows, who: str) -> tuple[list[str], np.ndarray]:
+    """The sorted classes of ``train``'s clips and each window's class number; ``who`` names the model in the
+    error raised when there are fewer than two classes to tell apart."""
+    keys = clip_classes(train)
+    classes = sorted(set(keys))
+    if len(classes) < 2:
+        raise ValueError(
+            f"{who} needs at least 2 machine IDs (sections) to tell apart; its training clips are all {classes}"
+        )
+    index = {k: j for j, k in enumerate(classes)}
+    return classes, np.array([index[keys[c]] for c in win.clip_index], np.int64)
 
 
 def aggregate_windows(values: np.ndarray, how: str) -> float:
@@ -179,3 +207,43 @@ class DetectorBase:
     def _clip_score(self, clips: ClipSet, i: int) -> float:
         """A window-level back-end's score of clip ``i``: its windows' scores aggregated."""
         return aggregate_windows(self._window_scores(clips, i), self.scoring["aggregate"])
+
+
+CLASSES_FILE = "classes.json"
+
+
+class ClassifierBase(DetectorBase):
+    """A family whose network tells classes (machine IDs or sections) apart: the classes it was trained on are
+    kept with the network (``classes.json``) and every scored clip must belong to one of them."""
+
+    def __init__(
+        self, settings: dict[str, Any], model=None, reference=None, classes: list[str] | None = None
+    ):
+        super().__init__(settings, model, reference)
+        self.classes = classes
+
+    def class_index(self, clips: ClipSet, i: int) -> int:
+        """Clip ``i``'s class number; ``ValueError`` naming the clip when the model was not trained on it."""
+        key = clip_classes(clips)[i]
+        if key not in self.classes:
+            raise ValueError(
+                f"clip {clips.meta[i].get('file_name', i)!r} is of {key}, not one of the classes {self.classes}"
+            )
+        return self.classes.index(key)
+
+    def save(self, folder: Path) -> None:
+        from .training import save_model
+
+        folder = Path(folder)
+        save_model(self.model, folder / "model.keras")
+        (folder / CLASSES_FILE).write_text(json.dumps(self.classes))
+        self.reference.save(folder)
+
+    @classmethod
+    def load(cls, folder: Path, settings: dict[str, Any]):
+        from . import margin_layers  # noqa: F401 - registers the margin heads and their loss with Keras
+        from .training import load_model
+
+        folder = Path(folder)
+        classes = json.loads((folder / CLASSES_FILE).read_text())
+        return cls(settings, load_model(folder / "model.keras"), TrainingEmbeddings.load(folder), classes)

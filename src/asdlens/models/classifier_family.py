@@ -22,19 +22,15 @@ averaged over the clip's patches at ``model.hop``.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from .backends import ClassConfidence
-from .base import DetectorBase, TrainingEmbeddings, clip_classes, mean_unit
+from .base import ClassifierBase, class_targets, mean_unit, training_parts
 from .samples import ClipSet, windows
 
-CLASSES_FILE = "classes.json"
 MIN_FRAMES = 32  # 2**5: MobileNetV2's stride-2 stages
 EPS = sys.float_info.epsilon  # the baselines' floor inside the logs
 
@@ -63,7 +59,7 @@ def mobilenetv2_classifier(frames: int | None, n_mels: int, n_classes: int, *, a
     return keras.Model(inputs, outputs, name="mobilenetv2_classifier")
 
 
-class SectionClassifier(DetectorBase):
+class SectionClassifier(ClassifierBase):
     """MobileNetV2 trained to tell the unit's machine IDs (sections) apart; see the module docstring.
 
     Scores (``scoring.backend``): ``default`` = DCASE 2022's ``log(1 - p) - log(p)`` per patch; ``confidence`` =
@@ -73,11 +69,8 @@ class SectionClassifier(DetectorBase):
 
     family = "classifier"
 
-    def __init__(
-        self, settings: dict[str, Any], model=None, reference=None, classes: list[str] | None = None
-    ):
-        super().__init__(settings, model, reference)
-        self.classes = classes
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._forward = None
 
     def fit(self, train: ClipSet, *, seed: int, on_epoch_end: Callable | None = None) -> dict:
@@ -87,24 +80,9 @@ class SectionClassifier(DetectorBase):
         from .training import compile_and_fit, make_deterministic
 
         t = self.training
-        keys = clip_classes(train)
-        self.classes = sorted(set(keys))
-        if len(self.classes) < 2:
-            raise ValueError(
-                f"a {self.name} classifier needs at least 2 machine IDs (sections) to tell apart; its training "
-                f"clips are all {self.classes}"
-            )
-        index = {k: j for j, k in enumerate(self.classes)}
         win = windows(train, self.frames, self.params["hop"])
-        if len(win) == 0:
-            raise ValueError(f"no training patches: every clip is shorter than frames={self.frames}")
-        targets = np.array([index[keys[c]] for c in win.clip_index], np.int64)
-        fit_part, val_part = win.split(t["validation_split"])
-        if t["validation_split"] > 0 and (len(val_part) == 0 or len(fit_part) == 0):
-            raise ValueError(
-                f"validation_split={t['validation_split']} leaves {len(val_part)} of {len(win)} training patches "
-                "for validation; use more training clips or another split"
-            )
+        fit_part, val_part = training_parts(win, t, seed, frames=self.frames, what="patches")
+        self.classes, targets = class_targets(train, win, f"a {self.name} classifier")
         batch = int(t["batch_size"])
         keras.backend.clear_session()
         make_deterministic(seed)
@@ -149,17 +127,9 @@ class SectionClassifier(DetectorBase):
             self._forward = forward
         return self._forward(x)
 
-    def _class_index(self, clips: ClipSet, i: int) -> int:
-        key = clip_classes(clips)[i] if len(clips.meta) == clips.n_clips else None
-        if key not in self.classes:
-            raise ValueError(
-                f"clip {clips.meta[i].get('file_name', i)!r} is of {key}, not one of the classes {self.classes}"
-            )
-        return self.classes.index(key)
-
     def _window_scores(self, clips: ClipSet, i: int) -> np.ndarray:
         _, probs = self._outputs(self.windows_of(clips, i, 1))
-        j = self._class_index(clips, i)
+        j = self.class_index(clips, i)
         if self.scoring["backend"] == "confidence":
             log_probs = np.log(np.maximum(probs.astype(np.float64), EPS))
             return ClassConfidence(j).fit(log_probs).anomaly_score(log_probs)
@@ -169,19 +139,3 @@ class SectionClassifier(DetectorBase):
     def _clip_embedding(self, clips: ClipSet, i: int) -> np.ndarray:
         emb, _ = self._outputs(self.windows_of(clips, i, self.params["hop"]))
         return mean_unit(emb)
-
-    def save(self, folder: Path) -> None:
-        from .training import save_model
-
-        folder = Path(folder)
-        save_model(self.model, folder / "model.keras")
-        (folder / CLASSES_FILE).write_text(json.dumps(self.classes))
-        self.reference.save(folder)
-
-    @classmethod
-    def load(cls, folder: Path, settings: dict[str, Any]) -> SectionClassifier:
-        from .training import load_model
-
-        folder = Path(folder)
-        classes = json.loads((folder / CLASSES_FILE).read_text())
-        return cls(settings, load_model(folder / "model.keras"), TrainingEmbeddings.load(folder), classes)

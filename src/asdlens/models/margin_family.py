@@ -14,18 +14,13 @@ windows through the head without margin, with the scale the head ended training 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from .backends import ClassConfidence, unit_rows
-from .base import DetectorBase, TrainingEmbeddings, clip_classes, mean_unit
+from .base import ClassifierBase, class_targets, mean_unit, training_parts
 from .samples import ClipSet, windows
-
-CLASSES_FILE = "classes.json"
 
 
 def labelled_batches(clips, starts, width, targets, n_classes, *, batch_size, seed, shuffle, mixup):
@@ -58,16 +53,13 @@ def band_statistics(clips: ClipSet) -> tuple[np.ndarray, np.ndarray]:
     return frames.mean(axis=0), np.maximum(frames.std(axis=0), 1e-3)
 
 
-class MarginEmbedding(DetectorBase):
+class MarginEmbedding(ClassifierBase):
     """A :mod:`~asdlens.models.backbones` network with an ArcFace or AdaCos head; see the module docstring."""
 
     family = "margin"
 
-    def __init__(
-        self, settings: dict[str, Any], model=None, reference=None, classes: list[str] | None = None
-    ):
-        super().__init__(settings, model, reference)
-        self.classes = classes
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._embedder = None
 
     def build(self, n_classes: int, mean: np.ndarray, std: np.ndarray):
@@ -96,24 +88,11 @@ class MarginEmbedding(DetectorBase):
         from .training import compile_and_fit, make_deterministic
 
         t = self.training
-        keys = clip_classes(train)
-        self.classes = sorted(set(keys))
-        if len(self.classes) < 2:
-            raise ValueError(
-                f"a {self.name} model needs at least 2 machine IDs to tell apart; its training clips are all "
-                f"{self.classes} (model.per: all trains across every type)"
-            )
-        index = {k: j for j, k in enumerate(self.classes)}
         win = windows(train, self.frames, self.params["hop"])
-        if len(win) == 0:
-            raise ValueError(f"no training windows: every clip is shorter than frames={self.frames}")
-        targets = np.array([index[keys[c]] for c in win.clip_index], np.int64)
-        fit_part, val_part = win.split(t["validation_split"])
-        if t["validation_split"] > 0 and (len(val_part) == 0 or len(fit_part) == 0):
-            raise ValueError(
-                f"validation_split={t['validation_split']} leaves {len(val_part)} of {len(win)} training windows "
-                "for validation; use more training clips or another split"
-            )
+        fit_part, val_part = training_parts(win, t, seed, frames=self.frames, what="windows")
+        self.classes, targets = class_targets(
+            train, win, f"a {self.name} model (model.per: all trains across every type)"
+        )
         keras.backend.clear_session()
         make_deterministic(seed)
         mean, std = band_statistics(train)
@@ -170,33 +149,12 @@ class MarginEmbedding(DetectorBase):
         return log_p
 
     def _window_scores(self, clips: ClipSet, i: int) -> np.ndarray:
-        key = clip_classes(clips)[i]
-        if key not in self.classes:
-            raise ValueError(
-                f"clip {clips.meta[i].get('file_name', i)!r} is of {key}, not one of the classes {self.classes}"
-            )
+        j = self.class_index(clips, i)
         log_p = self.class_log_probs(self._embeddings(self.windows_of(clips, i, self.params["hop"])))
-        return ClassConfidence(self.classes.index(key)).fit(log_p).anomaly_score(log_p)
+        return ClassConfidence(j).fit(log_p).anomaly_score(log_p)
 
     def _clip_embedding(self, clips: ClipSet, i: int) -> np.ndarray:
         return mean_unit(self._embeddings(self.windows_of(clips, i, self.params["hop"])))
-
-    def save(self, folder: Path) -> None:
-        from .training import save_model
-
-        folder = Path(folder)
-        save_model(self.model, folder / "model.keras")
-        (folder / CLASSES_FILE).write_text(json.dumps(self.classes))
-        self.reference.save(folder)
-
-    @classmethod
-    def load(cls, folder: Path, settings: dict[str, Any]) -> MarginEmbedding:
-        from . import margin_layers  # noqa: F401 - registers the heads and the loss with Keras
-        from .training import load_model
-
-        folder = Path(folder)
-        classes = json.loads((folder / CLASSES_FILE).read_text())
-        return cls(settings, load_model(folder / "model.keras"), TrainingEmbeddings.load(folder), classes)
 
 
 def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
