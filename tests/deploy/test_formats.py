@@ -36,3 +36,17 @@ def test_sidecar_errors_name_the_file(tmp_path):
     (tmp_path / "pump.json").write_text(json.dumps({"version": 1, "file": "pump.tflite"}))
     with pytest.raises(ValueError, match=r"pump.json: artifact sidecar lacks \['aggregate'"):
         read_artifact_info(tmp_path / "pump.json")
+
+
+def test_only_a_familys_own_score_is_exported():
+    """An artifact never computes another score than its run: every other back-end is refused with its reason,
+    and so is a family nothing can export yet."""
+    from asdlens.deploy.families import RECONSTRUCTION_MSE, family_for
+    from asdlens.models.families import BACKENDS
+
+    assert family_for("dcase2020_autoencoder", "default") is RECONSTRUCTION_MSE
+    for backend in set(BACKENDS) - {"default"}:
+        with pytest.raises(ValueError, match=rf"scoring.backend='{backend}' cannot be exported: \w+"):
+            family_for("dcase2020_autoencoder", backend)
+    with pytest.raises(ValueError, match=r"model 'margin_cnn' has no export family"):
+        family_for("margin_cnn", "default")

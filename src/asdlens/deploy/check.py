@@ -258,7 +258,7 @@ def _step(
         runtime = Runtime(out / "artifacts" / folder / info.file, fmt)
         common = dict(
             frames=exp.frames, aggregate=exp.scoring.aggregate, n_samples=u.n_samples,
-            network=network_function(u.model, batchnorm=batchnorm), family=family_for(exp.model.name),
+            network=network_function(u.model, batchnorm=batchnorm), family=family_for(exp.model.name, exp.scoring.backend),
             magnitude="abs" if fmt == "onnx" else "backend",
         )  # fmt: skip
         probe_fn = scoring_function(spec=exp.spec, graph="score_logmel", **common)

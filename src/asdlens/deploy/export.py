@@ -235,7 +235,7 @@ def export_unit(
     if n_samples < 1:
         raise ValueError(f"--samples {n_samples} must be a positive number of samples")
     check_exportable(exp.spec, exp.frames, n_samples, fmt)
-    family = family_for(exp.model.name)
+    family = family_for(exp.model.name, exp.scoring.backend)
     model = model if model is not None else source.load_model(unit)
     fn = scoring_function(
         spec=exp.spec, frames=exp.frames, aggregate=exp.scoring.aggregate, n_samples=n_samples,

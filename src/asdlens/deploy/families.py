@@ -5,9 +5,13 @@ weights become constants of the exported graph) and a :class:`Family` whose ``ve
 network's output into one score per vector in TensorFlow ops that LiteRT and ONNX have as builtins. The clip
 score (the run's ``scoring.aggregate`` over the vectors) and the frontend are the exporter's.
 
-Back-ends that are not a network output cannot be exported this way: kNN and GMM scoring of embeddings are
-scikit-learn estimators (a search over stored training embeddings, a mixture's log-likelihood), not a graph of
-tensor ops; export the embedding network and score its output outside the artifact.
+Only a family's own score (``scoring.backend: default``) is exported; every other back-end is refused with its
+reason (:data:`NOT_EXPORTABLE`), so an artifact never computes another score than the run it came from: the
+embedding back-ends are scikit-learn estimators over stored training embeddings, and the autoencoder's
+Mahalanobis score is a clip-level quadratic form with per-domain covariances that the exporter's
+per-vector-then-aggregate graph does not have. The classifier families (MobileNetV2, the margin-loss models)
+score a clip by the probability of *its* machine ID or section, which an artifact taking audio alone does not
+know; they have no export family yet.
 """
 
 from __future__ import annotations
@@ -60,6 +64,11 @@ FAMILIES: dict[str, Family] = {
 NOT_EXPORTABLE = {
     "knn": "kNN scores an embedding by searching stored training embeddings (scikit-learn), not a network output",
     "gmm": "a GMM scores an embedding by a mixture's log-likelihood (scikit-learn), not a network output",
+    "cosine": "the cosine back-end scores an embedding against its ID's stored training centre, not a network output",
+    "mahalanobis": "the Mahalanobis score is a clip-level quadratic form of the mean residual with per-domain "
+    "covariances, not a per-vector score the exported graph aggregates; export would score the MSE instead",
+    "confidence": "the class confidence needs the clip's machine ID or section, which the artifact's input "
+    "(audio alone) does not carry",
 }
 
 
@@ -76,8 +85,9 @@ def family_for(model_name: str, backend: str | None = None) -> Family:
     ValueError
         For a scoring back-end that is not a network output, or a model no family is registered for.
     """
-    if backend is not None and backend in NOT_EXPORTABLE:
-        raise ValueError(f"scoring back-end {backend!r} cannot be exported: {NOT_EXPORTABLE[backend]}")
+    if backend is not None and backend != "default":
+        why = NOT_EXPORTABLE.get(backend, "only a family's own score (scoring.backend: default) is exported")
+        raise ValueError(f"scoring.backend={backend!r} cannot be exported: {why}")
     if model_name not in FAMILIES:
         raise ValueError(
             f"model {model_name!r} has no export family; exportable models: {sorted(FAMILIES)} "
