@@ -1,7 +1,7 @@
 PY ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=15
 
 .PHONY: setup demo test test-all bench lint clean
 
