@@ -39,13 +39,8 @@ BACKENDS = {
 pytestmark = pytest.mark.slow
 
 
-#: The families CI runs too (the cheapest of each kind: an autoencoder, a margin-loss model); the others run in
-#: ``make test-all``.
-IN_CI = ("autoencoder", "arcface")
-
-
 def families(*names):
-    return [pytest.param(n, id=n, marks=[pytest.mark.ci] if n in IN_CI else []) for n in names]
+    return [pytest.param(n, id=n) for n in names]
 
 
 def with_backend(s: dict, backend: str) -> dict:
