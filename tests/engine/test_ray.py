@@ -81,10 +81,10 @@ def test_run_on_the_cluster_gives_the_inline_bytes(cluster, tree, inline_run, tm
 def test_explain_on_the_cluster_gives_the_inline_bytes(cluster, tree, tmp_path):
     kw = dict(data_root=tree, overrides=[*SETS, "training.epochs=10"], progress=False, report=False,
               announce=lambda _: None)  # fmt: skip
-    mine = load_experiment("dcase2020", ["frames=4", "training.learning_rate=0.002"])
+    mine = load_experiment("dcase2020", ["frames=4"])
     a = explain("dcase2020", mine, out_dir=tmp_path / "inline", executor="inline", **kw)
     b = explain("dcase2020", mine, out_dir=tmp_path / "ray", executor="ray", **kw)
-    assert [s.name for s in b.steps] == ["REF", "frames", "training"] and b.runs == 3
+    assert [s.name for s in b.steps] == ["REF", "frames"] and b.runs == 2
     assert (tmp_path / "ray" / "explain.json").read_bytes() == (
         tmp_path / "inline" / "explain.json"
     ).read_bytes()
