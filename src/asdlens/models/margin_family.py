@@ -1,7 +1,7 @@
 """The margin-loss embedding family: a CNN trained to tell machine IDs apart with ArcFace or sub-cluster AdaCos,
 scored in its embedding space.
 
-This is the recipe of the field's strong DCASE 2020 systems (STgram-MFN, sub-cluster AdaCos, ASDKit's
+This is the recipe of the field's strong DCASE 2020 systems (STgram-MFN, sub-cluster AdaCos, dcase-asd-toolkit's
 discriminative recipes): one network over the machine IDs of every type (``model.per: all``), the embedding of
 a clip scored by a back-end fitted on its ID's training embeddings. What it trains on: windows of ``frames``
 log-mel frames every ``model.hop`` frames, each labelled with its clip's class (machine type and ID), in a
