@@ -151,6 +151,7 @@ def _blas() -> list[dict]:
     except ImportError:
         return []
     import numpy  # noqa: F401 - threadpoolctl sees loaded libraries only: load NumPy's BLAS, the one asdlens uses
+
     keep = ("user_api", "internal_api", "version", "architecture", "num_threads", "threading_layer")
     out = []
     for info in threadpool_info():
