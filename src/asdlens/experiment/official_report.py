@@ -14,6 +14,7 @@ from typing import Any
 from ..evaluate import reference
 from .config import Experiment, load_experiment
 from .official_outputs import HEADLINE_METRICS, HEADLINE_NAMES, headline
+from .run_report import _diff, _fmt, training_and_run_sections
 
 #: Published table and system compared with each layout (the system by scoring back-end for 2023-2025).
 PUBLISHED = {
@@ -39,16 +40,6 @@ def _first_sentence(text: str) -> str:
     joined = " ".join(line.strip() for line in text.splitlines())
     head, dot, _ = joined.partition(". ")
     return head.rstrip(".") + "."
-
-
-def _fmt(value: float | None, signed: bool = False) -> str | None:
-    if value is None:
-        return None
-    return f"{value:+.4f}" if signed else f"{value:.4f}"
-
-
-def _diff(ours: float | None, published: float | None) -> float | None:
-    return None if ours is None or published is None else ours - published
 
 
 def published_value(layout: str, backend: str, machine_type: str, section: str, column: str) -> float | None:
@@ -220,7 +211,6 @@ def build_official_report(result):
     are left out.
     """
     from ..report import Report
-    from .run_report import _last, _loss_figure
 
     exp, layout, official = result.config, result.layout, result.official
     backend = exp.scoring.backend
@@ -251,28 +241,7 @@ def build_official_report(result):
         ["model", "training clips", "threshold"],
         [[u, len(result.train_scores.get(u, [])), _fmt(t)] for u, t in result.thresholds.items()],
     )
-    rep.heading("Training")
-    rep.table(
-        ["model", "clips", "vectors", "epochs", "final loss", "final val_loss"],
-        [
-            [
-                name,
-                info.get("n_clips"),
-                info.get("n_vectors"),
-                len((info.get("history") or {}).get("loss", [])),
-                _last(info, "loss"),
-                _last(info, "val_loss"),
-            ]
-            for name, info in result.models.items()
-        ],  # fmt: skip
-    )
-    rep.figure(_loss_figure(result.models), "training_loss", caption="MSE per epoch (dashed: validation)")
-    if result.bad_files:
-        rep.heading("Clips left out (--skip-bad)")
-        rep.table(["file", "problem"], [[p, why] for p, why in result.bad_files])
-    rep.heading("Run")
-    rep.table(["counter", "value"], [[k, v] for k, v in result.counters.items()])
-    rep.preformatted(exp.to_yaml())
+    training_and_run_sections(rep, result)
     return rep
 
 

@@ -336,6 +336,13 @@ def build_run_report(result):
         rep.figure(
             _hist_figure(groups, f"scores: {tag}"), f"scores_{slug}", caption=f"{tag}: anomaly scores per ID"
         )
+    training_and_run_sections(rep, result)
+    return rep
+
+
+def training_and_run_sections(rep, result) -> None:
+    """The report's closing sections, the same for every layout: training per model (any family: the samples
+    are vectors, patches or windows), the loss curves, the clips left out, the counters and the config."""
     rep.heading("Training")
     rep.table(
         ["model", "clips", "samples", "epochs", "final loss", "final val_loss"],
@@ -357,8 +364,7 @@ def build_run_report(result):
         rep.table(["file", "problem"], [[p, why] for p, why in result.bad_files])
     rep.heading("Run")
     rep.table(["counter", "value"], [[k, v] for k, v in result.counters.items()])
-    rep.preformatted(exp.to_yaml())
-    return rep
+    rep.preformatted(result.config.to_yaml())
 
 
 def _last(info: dict, key: str) -> float | None:
