@@ -14,9 +14,9 @@ i.e. its section 00).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib import resources
+
+from .shipped import shipped_csv
 
 #: Table name -> (package data file, year).
 DOMAIN_REFERENCES = {
@@ -160,10 +160,7 @@ def domain_reference(name: str) -> DomainReferenceTable:
     if name not in DOMAIN_REFERENCES:
         raise ValueError(f"unknown reference table {name!r}; choose one of {list(DOMAIN_REFERENCES)}")
     file_name, year = DOMAIN_REFERENCES[name]
-    text = resources.files("asdlens.evaluate").joinpath("reference").joinpath(file_name).read_text()
-    lines = text.splitlines()
-    source = "\n".join(line.lstrip("# ").rstrip() for line in lines if line.startswith("#"))
-    records = list(csv.DictReader(line for line in lines if line and not line.startswith("#")))
+    source, records = shipped_csv(file_name)
     if year == 2021:
         rows = _rows_2021(records)
     elif year == 2022:

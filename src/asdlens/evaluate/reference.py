@@ -13,12 +13,11 @@ Each CSV starts with ``#`` lines that name its source; :attr:`ReferenceTable.sou
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib import resources
 
 from .domain_reference import DOMAIN_REFERENCES, DomainReferenceTable, domain_reference
 from .metrics import mean_defined
+from .shipped import shipped_csv
 
 #: Published table name -> package data file.
 REFERENCES = {
@@ -92,10 +91,7 @@ def reference(name: str) -> ReferenceTable | DomainReferenceTable:
         raise ValueError(f"unknown reference table {name!r}; choose one of {list(REFERENCES)}")
     if name in DOMAIN_REFERENCES:
         return domain_reference(name)
-    text = resources.files("asdlens.evaluate").joinpath("reference").joinpath(REFERENCES[name]).read_text()
-    lines = text.splitlines()
-    source = "\n".join(line.lstrip("# ").rstrip() for line in lines if line.startswith("#"))
-    records = csv.DictReader(line for line in lines if line and not line.startswith("#"))
+    source, records = shipped_csv(REFERENCES[name])
     rows = tuple(
         ReferenceRow(
             machine_type=r["machine_type"],

@@ -16,19 +16,12 @@ generated data they show how far the field is, not what a detector should reach 
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from importlib import resources
+
+from .shipped import shipped_csv
 
 STRONG_FILE = "dcase2020_dev_strong_systems.csv"
 OFFICIAL_FILE = "dcase2020_official_scores.csv"
-
-
-def _read(name: str) -> tuple[str, list[dict]]:
-    text = resources.files("asdlens.evaluate").joinpath("reference").joinpath(name).read_text()
-    lines = text.splitlines()
-    source = "\n".join(line.lstrip("# ").rstrip() for line in lines if line.startswith("#"))
-    return source, list(csv.DictReader(line for line in lines if line and not line.startswith("#")))
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,7 @@ class StrongSystem:
 
 def strong_systems() -> tuple[str, list[StrongSystem]]:
     """The table's source note and its systems, in file order."""
-    source, rows = _read(STRONG_FILE)
+    source, rows = shipped_csv(STRONG_FILE)
     systems: dict[str, StrongSystem] = {}
     for r in rows:
         system = systems.setdefault(
@@ -73,7 +66,7 @@ def strong_systems() -> tuple[str, list[StrongSystem]]:
 
 def official_scores() -> tuple[str, list[dict]]:
     """The official-score table's source note and rows (``system``, ``dev``, ``eval`` as fractions or None, ``note``)."""
-    source, rows = _read(OFFICIAL_FILE)
+    source, rows = shipped_csv(OFFICIAL_FILE)
 
     def frac(v):
         return float(v) / 100.0 if v not in (None, "") else None
