@@ -14,7 +14,7 @@ from typing import Any
 from ..evaluate import reference
 from .config import Experiment, load_experiment
 from .official_outputs import HEADLINE_METRICS, HEADLINE_NAMES, headline
-from .run_report import _diff, _fmt, training_and_run_sections
+from .run_report import _diff, _fmt, describe_detector, training_and_run_sections
 
 #: Published table and system compared with each layout (the system by scoring back-end for 2023-2025).
 PUBLISHED = {
@@ -218,10 +218,8 @@ def build_official_report(result):
     root = Path(exp.dataset.root)
     rep.paragraph(
         f"{exp.description or exp.name}. Data: {root} ({layout} layout, scored with the {layout} evaluator's "
-        f"rules). Frontend: preset {exp.preset or '(none)'} (spec {exp.spec.key()}), {exp.frames} frames per vector "
-        f"({exp.input_dim}-d); model {exp.model.name}, one per {exp.model.per}; {exp.training.epochs} epochs, batch "
-        f"{exp.training.batch_size}, seed {exp.training.seed}, validation from the {exp.training.validation_from}; "
-        f"score: {'selective Mahalanobis of the mean residual' if backend == 'mahalanobis' else exp.scoring.aggregate + ' of the vectors MSE'}."
+        f"rules). Frontend: preset {exp.preset or '(none)'} (spec {exp.spec.key()}), windows of {exp.frames} frames "
+        f"x {exp.spec.n_mels} mels; {describe_detector(exp)}; validation from the {exp.training.validation_from}."
     )
     if official is None:
         rep.heading("Not evaluated")

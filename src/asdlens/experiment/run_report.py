@@ -73,7 +73,10 @@ def describe_detector(exp: Experiment) -> str:
     if s.backend == "default":
         score = DEFAULT_SCORE[family].replace("aggregated", f"{s.aggregate} over the clip's windows")
     elif s.backend == "mahalanobis" and family == "autoencoder":
-        score = "Mahalanobis distance of the clip's mean reconstruction residual (DCASE 2023 baseline)"
+        score = (
+            "selective Mahalanobis distance (the smaller of the source and target values) of the clip's mean "
+            "reconstruction residual (DCASE 2023 baseline)"
+        )
     elif s.backend == "confidence":
         score = f"-log p(clip's ID) per window, {s.aggregate} over the clip"
     else:
