@@ -112,15 +112,22 @@ def thread_budget() -> int:
 def set_thread_budget(threads: int) -> None:
     """Fix this process's math threads to ``threads`` before TensorFlow or torch start their pools.
 
-    Sets ``ASDLENS_THREADS`` (NumPy backend pool), the BLAS/OpenMP variables, TensorFlow's intra-op threads
-    (inter-op 1) and, if torch is already imported, ``torch.set_num_threads``. TensorFlow reads its variables when
+    Sets ``ASDLENS_THREADS`` (NumPy backend pool), the BLAS/OpenMP variables, TensorFlow's intra-op and inter-op
+    threads and, if torch is already imported, ``torch.set_num_threads``. TensorFlow reads its variables when
     its runtime starts, so this must run before the first TensorFlow operation of the process.
     """
     n = str(int(threads))
     os.environ[THREADS_ENV] = n
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+    # Inter-op threads run independent ops of a training step side by side (the backward pass of a Dense
+    # autoencoder has many small ones); each op still computes alone, so the numbers do not depend on them.
+    for var in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+    ):
         os.environ[var] = n
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(int(threads))
 

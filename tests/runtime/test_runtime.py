@@ -95,6 +95,7 @@ def test_set_thread_budget_sets_every_library(monkeypatch):
     try:
         set_thread_budget(1)
         assert os.environ["TF_NUM_INTRAOP_THREADS"] == "1" and os.environ["OPENBLAS_NUM_THREADS"] == "1"
+        assert os.environ["TF_NUM_INTEROP_THREADS"] == "1"
         assert thread_budget() == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
