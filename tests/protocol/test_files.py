@@ -98,7 +98,13 @@ def test_atomic_writes_are_readable_like_ordinary_files(tmp_path):
     import os
     import stat
 
-    from asdlens.evaluate.atomic import _UMASK, atomic_write_text
+    from asdlens.evaluate.atomic import atomic_write_bytes, atomic_write_text
 
+    umask = os.umask(0o022)
+    os.umask(umask)
     path = atomic_write_text(tmp_path / "report.md", "x")
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_UMASK  # not mkstemp's private 0600
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask  # not a private 0600 temporary file
+    assert path.read_text() == "x"
+    parts = atomic_write_bytes(tmp_path / "parts.bin", [b"ab", memoryview(b"cd"), bytearray(b"e")])
+    assert parts.read_bytes() == b"abcde"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parts.bin", "report.md"]  # no temporary file left

@@ -8,33 +8,32 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 
-def _read_umask() -> int:
-    mask = os.umask(0)  # reading the umask means setting it: do it once, at import, not from worker threads
-    os.umask(mask)
-    return mask
+def atomic_write_bytes(path: str | Path, data) -> Path:
+    """Write ``data`` (bytes, or a list of buffers written one after another) to ``path`` atomically.
 
-
-_UMASK = _read_umask()
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (creating parent folders)."""
+    Parent folders are created. The temporary file is created with mode ``0o666`` under the umask, as ``open``
+    creates files, and renamed over ``path``; it is removed if anything fails.
+    """
     path = Path(path)
+    parts = [data] if isinstance(data, (bytes, bytearray, memoryview)) else list(data)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
+    tmp = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        # mkstemp creates the file private (0600); results and reports get the usual rw-r--r-- under the umask.
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        try:
+            for part in parts:
+                view = memoryview(part).cast("B")
+                while view:
+                    view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

@@ -117,10 +117,15 @@ class RunCache:
 
     @staticmethod
     def write_feature(path: Path, array: np.ndarray) -> None:
-        buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-        payload = buf.getvalue()
-        atomic_write_bytes(path, payload + _MAGIC + _digest(payload))
+        """``array`` as a ``.npy`` file (the bytes ``numpy.save`` writes) plus the checksum footer, written
+        from the array's own buffer (no copy of it)."""
+        array = np.ascontiguousarray(array)
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(array))
+        head, body = header.getvalue(), memoryview(array).cast("B")
+        digest = hashlib.sha256(head)
+        digest.update(body)
+        atomic_write_bytes(path, [head, body, _MAGIC + digest.digest()])
 
     @staticmethod
     def read_feature(path: Path) -> np.ndarray:

@@ -158,18 +158,21 @@ class LocalExecutor:
         return {w.job.key: f"{self._host} worker {w.process.pid}" for w in self._workers if w.job is not None}
 
     def close(self) -> None:
+        """Stop the pool without waiting for idle workers to exit (a TensorFlow process takes seconds to
+        tear down; they finish that on their own and :mod:`multiprocessing` reaps them). A worker still busy
+        with a job nobody waits for any more is terminated."""
         self.queue.clear()
+        busy = [w for w in self._workers if w.job is not None]
         for worker in self._workers:
-            try:
-                worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
-        deadline = time.monotonic() + 5
-        for worker in self._workers:
-            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():  # busy with a job nobody waits for any more
-                worker.process.terminate()
-                worker.process.join(timeout=5)
+            if worker.job is None:
+                try:
+                    worker.conn.send(None)
+                except (OSError, ValueError):
+                    pass
+        for worker in busy:
+            worker.process.terminate()
+        for worker in busy:
+            worker.process.join(timeout=5)
         self._workers.clear()
 
 

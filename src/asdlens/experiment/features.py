@@ -13,6 +13,7 @@ Unlike the official code, a clip too short for one vector is an error, not an em
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -66,13 +67,29 @@ def file_vectors(path: str | Path, spec: MelSpec, frames: int, *, channel: int =
     return stack_frames(logmel, frames)
 
 
+def _read_block(block, spec: MelSpec, channel: int) -> tuple[dict[int, np.ndarray], dict[int, str]]:
+    """Audio of ``block`` (``[(index, path)]``): ``({index: samples}, {index: problem})``."""
+    from ..data import AudioError, read_audio
+
+    audio: dict[int, np.ndarray] = {}
+    problems: dict[int, str] = {}
+    for i, path in block:
+        try:
+            audio[i] = read_audio(path, channel=channel, expect_sr=spec.sample_rate)
+        except AudioError as exc:
+            problems[i] = str(exc)
+    return audio, problems
+
+
 def file_logmels(
     paths: Sequence[str | Path], spec: MelSpec, *, channel: int = 0, block_clips: int = 16
 ) -> Iterator[tuple[int, np.ndarray | None, str | None]]:
     """Log-mels of many files, computed in batches: ``(index, logmel, None)`` or ``(index, None, problem)``.
 
-    Files are read ``block_clips`` at a time; the clips of a block that have the same length go through the
-    numpy backend as one ``[batch, samples]`` array (one filterbank, one batched FFT), not clip by clip.
+    Files are read ``block_clips`` at a time by a reader thread, one block ahead of the computation (reading
+    waits for the disk with the GIL released, so it overlaps the log-mels of the block before); the clips of a
+    block that have the same length go through the numpy backend as one ``[batch, samples]`` array (one
+    filterbank, one batched FFT), not clip by clip.
 
     Parameters
     ----------
@@ -81,7 +98,7 @@ def file_logmels(
     channel : int
         Channel of multi-channel files (MIMII: 0).
     block_clips : int
-        Files per batch (memory: about ``block_clips`` x the float64 frames of one clip).
+        Files per batch (memory: about ``block_clips`` x the float64 frames of one clip, and two blocks of audio).
 
     Yields
     ------
@@ -90,29 +107,26 @@ def file_logmels(
         cannot be used (the :class:`asdlens.data.AudioError` message, which names the file). Indices come in
         increasing order.
     """
-    from ..data import AudioError, read_audio
-
+    blocks = [list(enumerate(paths[s : s + block_clips], s)) for s in range(0, len(paths), block_clips)]
+    if not blocks:
+        return
     buffers: dict[int, np.ndarray] = {}  # one [block_clips, samples] array per clip length, reused per block
-    for start in range(0, len(paths), block_clips):
-        block = list(enumerate(paths[start : start + block_clips], start))
-        audio: dict[int, np.ndarray] = {}
-        problems: dict[int, str] = {}
-        for i, path in block:
-            try:
-                audio[i] = read_audio(path, channel=channel, expect_sr=spec.sample_rate)
-            except AudioError as exc:
-                problems[i] = str(exc)
-        by_length: dict[int, list[int]] = {}
-        for i, y in audio.items():
-            by_length.setdefault(y.shape[0], []).append(i)
-        out: dict[int, np.ndarray] = {}
-        for length, members in by_length.items():
-            if length not in buffers:
-                buffers[length] = np.empty((block_clips, length), np.float32)
-            batch = buffers[length][: len(members)]
-            for row, i in enumerate(members):
-                batch[row] = audio[i]
-            mels = logmels(batch, spec)
-            out.update(zip(members, mels, strict=True))
-        for i, _ in block:
-            yield (i, out[i], None) if i in out else (i, None, problems[i])
+    with ThreadPoolExecutor(1, thread_name_prefix="asdlens-read") as reader:
+        ahead = reader.submit(_read_block, blocks[0], spec, channel)
+        for k, block in enumerate(blocks):
+            audio, problems = ahead.result()
+            if k + 1 < len(blocks):
+                ahead = reader.submit(_read_block, blocks[k + 1], spec, channel)
+            by_length: dict[int, list[int]] = {}
+            for i, y in audio.items():
+                by_length.setdefault(y.shape[0], []).append(i)
+            out: dict[int, np.ndarray] = {}
+            for length, members in by_length.items():
+                if length not in buffers:
+                    buffers[length] = np.empty((block_clips, length), np.float32)
+                batch = buffers[length][: len(members)]
+                for row, i in enumerate(members):
+                    batch[row] = audio[i]
+                out.update(zip(members, logmels(batch, spec), strict=True))
+            for i, _ in block:
+                yield (i, out[i], None) if i in out else (i, None, problems[i])

@@ -111,7 +111,9 @@ class Autoencoder(DetectorBase):
 
         backend = ResidualMahalanobis(self.n_mels)
         domains = [m.get("domain") for m in train.meta]
-        chunk = batch_size * 64  # one forward pass per chunk; the covariance still sums batch by batch
+        # One forward pass per chunk, the covariance summed batch by batch. The chunk bounds memory: its windows,
+        # outputs and float64 residuals take about 32 bytes x input_dim per window (4,096 windows of 640: 84 MB).
+        chunk = batch_size * 8
         for start in range(0, len(samples), chunk):
             part = samples[start : start + chunk]
             residuals = self._residuals(gather(train, win.starts[part], self.frames))
