@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         _save(args.out, "fullsize", full)
         f, r = full["features"], full["run"]
         print(f"features: {f['clips']} clips in {f['seconds']:.1f} s = {f['clips_per_s']:.0f} clips/s "
-              f"({f['workers']} workers); 3 epochs: {r['train_vectors_per_s']:.0f} training vectors/s; peak RSS "
+              f"({f['workers']} workers); 3 epochs: {r['train_vectors_per_s']:.0f} training vectors/s (the fit "
+              f"loop alone: {full['fit_loop_ceiling']['vectors_per_s']:.0f}); peak RSS "
               f"{r['peak_rss_bytes'] / 2**30:.2f} GiB for {r['vector_bytes'] / 2**30:.2f} GiB of vectors")  # fmt: skip
     if "engine" in parts:
         from asdlens.benchmark.engine import engine_benchmark

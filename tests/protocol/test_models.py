@@ -138,3 +138,11 @@ def test_training_throughput_reports_what_it_timed():
     assert r["seconds"] > 0 and r["vectors_per_s"] == pytest.approx(900 * 2 / r["seconds"])
     with pytest.raises(ValueError, match="unknown model"):
         training_throughput("vae")
+
+
+def test_fit_loop_ceiling_times_the_steps_it_asked_for():
+    from asdlens.models.throughput import fit_loop_ceiling
+
+    r = fit_loop_ceiling("mimii_autoencoder", batch_size=64, steps=96)
+    assert (r["model"], r["batch_size"], r["steps"]) == ("mimii_autoencoder", 64, 96)
+    assert r["seconds"] > 0 and r["vectors_per_s"] == pytest.approx(96 * 64 / r["seconds"])

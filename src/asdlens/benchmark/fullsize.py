@@ -4,7 +4,10 @@ The tree: one type, 4 IDs x (750 training + 100 normal + 100 anomalous test clip
 size of a real DCASE 2020 type (generated once, reused). Two measurements:
 
 - features at the speed of the disk: every clip read, turned into its log-mel and written to an empty cache by
-  the ``local`` executor's worker processes (one per CPU), in clips per second;
+  the ``local`` executor's worker processes (one per CPU), in clips per second, the workers' start included
+  (after an ``os.sync``, so that what an earlier step left to write does not slow this one);
+- the ceiling of that training speed: Keras's fit loop of the same model on one in-memory batch, repeated
+  (:func:`asdlens.models.throughput.fit_loop_ceiling`);
 - the whole ``dcase2020`` run with 3 epochs in a child process (``inline`` executor, its own empty cache): its
   peak resident memory (``wait4``'s ``ru_maxrss``) next to the bytes the stacked training vectors would take
   (``n_vectors * n_mels * frames * 4``: what an in-memory training array holds), and the training speed in
@@ -55,6 +58,7 @@ def feature_throughput(
     plan = make_plan(exp, exp.dataset.root)
     cache = RunCache(cache_dir)
     jobs = {j.key: j for j in JobBuilder(cache).plan_features(exp, plan)}
+    os.sync()  # start from a quiet disk: writes left dirty by an earlier step would throttle this one's
     executor = LocalExecutor(workers=workers)
     try:
         start = time.perf_counter()
@@ -102,4 +106,11 @@ def fullsize_benchmark(data_root: str | os.PathLike, *, epochs: int = 3, workers
         features = feature_throughput(root, Path(work) / "features-cache", workers=workers)
         run = fullsize_run(root, Path(work) / "run", epochs=epochs)
     return {"tree": {"type": TYPE, "ids": list(IDS), "clips": features["clips"], "seconds_per_clip": SECONDS},
-            "features": features, "run": run}  # fmt: skip
+            "features": features, "run": run, "fit_loop_ceiling": _fit_loop_ceiling()}  # fmt: skip
+
+
+def _fit_loop_ceiling() -> dict:
+    """:func:`asdlens.models.throughput.fit_loop_ceiling` in a child process (the thread budget of a run)."""
+    code = "import json; from asdlens.models.throughput import fit_loop_ceiling; print(json.dumps(fit_loop_ceiling()))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -65,6 +65,39 @@ def training_throughput(
     }
 
 
+def fit_loop_ceiling(
+    name: str = "dcase2020_autoencoder", *, batch_size: int = 512, steps: int = 1024, seed: int = 0
+) -> dict[str, float | int | str]:
+    """Vectors per second of Keras's fit loop when the input costs nothing: one in-memory batch, repeated.
+
+    The model is compiled as :func:`asdlens.models.training.compile_and_fit` compiles it (Adam, MSE, its
+    steps per execution) and fitted on ``tf.data.Dataset.from_tensors(batch).repeat()``, one warm-up epoch
+    of ``steps // 4`` steps (tracing) and then ``steps`` timed steps. No input pipeline can make a fit of
+    this model faster than this on this machine.
+    """
+    import keras
+    import tensorflow as tf
+
+    from .autoencoders import build_model
+    from .training import STEPS_PER_EXECUTION, make_deterministic
+
+    dim = {"dcase2020_autoencoder": 640, "mimii_autoencoder": 320}[name]
+    x = np.random.default_rng(seed).standard_normal((batch_size, dim)).astype(np.float32)
+    keras.backend.clear_session()
+    make_deterministic(seed)
+    model = build_model(name, dim)
+    model.compile(
+        optimizer=keras.optimizers.Adam(), loss="mean_squared_error", steps_per_execution=STEPS_PER_EXECUTION
+    )
+    data = tf.data.Dataset.from_tensors((x, x)).repeat()
+    model.fit(data, epochs=1, steps_per_epoch=max(STEPS_PER_EXECUTION, steps // 4), verbose=0)
+    start = time.perf_counter()
+    model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
+    seconds = time.perf_counter() - start
+    return {"model": name, "batch_size": batch_size, "steps": steps, "seconds": seconds,
+            "vectors_per_s": steps * batch_size / seconds}  # fmt: skip
+
+
 def random_clips(
     n_clips: int, clip_frames: int, n_mels: int, *, n_classes: int = 4, seed: int = 0
 ) -> ClipSet:
