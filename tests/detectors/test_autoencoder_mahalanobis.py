@@ -40,7 +40,7 @@ def test_autoencoder_mahalanobis_scores_equal_a_direct_numpy_computation(tiny_se
     detector = make_detector(s)
     detector.fit(train, seed=3)
 
-    # the covariance: residuals of the training part's vectors, in the order the next epoch would draw them
+    # the covariance: residuals of the training part's vectors, in the last epoch's order (epoch 1 of 1)
     win = windows(train, 5)
     fit_part, _ = win.split(0.1)
     starts = win.starts[fit_part]

@@ -38,7 +38,7 @@ class Autoencoder(DetectorBase):
     sorted training vectors (``training.validation_from: tail``) or a seeded random share (``random``), the
     training part is shuffled every epoch from the seed. After the last epoch the fit keeps, beside the network,
     the residual covariances of :class:`~asdlens.models.mahalanobis.ResidualMahalanobis` (one more pass over the
-    training part, in the order the next epoch would draw it) and the training clips' embeddings, so one trained
+    training part, in the last epoch's order) and the training clips' embeddings, so one trained
     model serves every back-end. Scores (``scoring.backend``):
 
     - ``default``: the per-vector mean squared errors of every vector of the clip (one batch), aggregated by

@@ -25,7 +25,7 @@ class WindowBatches(keras.utils.PyDataset):
         Window length in frames.
     batch_size : int
     seed : int
-        With the epoch number, draws the order (ignored when ``shuffle`` is False).
+        With the epoch number (the fit's first epoch is 1), draws the order (ignored when ``shuffle`` is False).
     shuffle : bool
     targets : numpy.ndarray, optional
         One target per sample (a class index); without it a batch is ``(x, x)`` (an autoencoder's).
@@ -50,7 +50,7 @@ class WindowBatches(keras.utils.PyDataset):
         self.batch_size, self.seed, self.shuffle = int(batch_size), int(seed), bool(shuffle)
         self.targets = None if targets is None else np.asarray(targets)
         self.flatten = flatten
-        self.epoch = 0
+        self.epoch = 0  # epochs begun: the fit's k-th epoch (counting from 1) draws epoch_order(seed, k)
         self.order = epoch_order(len(self.starts), self.seed, 0, self.shuffle)
 
     def __len__(self) -> int:
@@ -64,7 +64,6 @@ class WindowBatches(keras.utils.PyDataset):
         return (x, x) if self.targets is None else (x, self.targets[picked])
 
     def on_epoch_begin(self) -> None:
-        self.order = epoch_order(len(self.starts), self.seed, self.epoch, self.shuffle)
-
-    def on_epoch_end(self) -> None:
+        # Counted here, not in on_epoch_end: Keras also calls on_epoch_end once before the first epoch.
         self.epoch += 1
+        self.order = epoch_order(len(self.starts), self.seed, self.epoch, self.shuffle)
