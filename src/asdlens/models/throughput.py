@@ -90,9 +90,9 @@ def fit_loop_ceiling(
         optimizer=keras.optimizers.Adam(), loss="mean_squared_error", steps_per_execution=STEPS_PER_EXECUTION
     )
     data = tf.data.Dataset.from_tensors((x, x)).repeat()
-    model.fit(data, epochs=1, steps_per_epoch=max(STEPS_PER_EXECUTION, steps // 4), verbose=0)
+    model.fit(data, epochs=1, steps_per_epoch=max(STEPS_PER_EXECUTION, steps // 4), shuffle=False, verbose=0)
     start = time.perf_counter()
-    model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
+    model.fit(data, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
     seconds = time.perf_counter() - start
     return {"model": name, "batch_size": batch_size, "steps": steps, "seconds": seconds,
             "vectors_per_s": steps * batch_size / seconds}  # fmt: skip
