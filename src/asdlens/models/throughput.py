@@ -11,6 +11,15 @@ import numpy as np
 from .samples import ClipSet
 
 
+def _baseline_input_dim(name: str) -> int:
+    """The input width the baselines feed ``name``: 5 frames of 128 mels (DCASE 2020), of 64 mels (MIMII)."""
+    from .autoencoders import MODELS
+
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {list(MODELS)}")
+    return {"dcase2020_autoencoder": 640, "mimii_autoencoder": 320}[name]
+
+
 def training_throughput(
     name: str = "dcase2020_autoencoder",
     *,
@@ -34,12 +43,10 @@ def training_throughput(
     """
     import keras
 
-    from .autoencoders import MODELS, build_model
+    from .autoencoders import build_model
     from .training import make_deterministic, train_autoencoder
 
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose one of {list(MODELS)}")
-    dim = input_dim or {"dcase2020_autoencoder": 640, "mimii_autoencoder": 320}[name]
+    dim = input_dim or _baseline_input_dim(name)
     x = np.random.default_rng(seed).standard_normal((n_vectors, dim)).astype(np.float32)
     keras.backend.clear_session()
     make_deterministic(seed)
@@ -70,8 +77,8 @@ def fit_loop_ceiling(
 ) -> dict[str, float | int | str]:
     """Vectors per second of Keras's fit loop when the input costs nothing: one in-memory batch, repeated.
 
-    The model is compiled as :func:`asdlens.models.training.compile_and_fit` compiles it (Adam, MSE, its
-    steps per execution) and fitted on ``tf.data.Dataset.from_tensors(batch).repeat()``, one warm-up epoch
+    The model is compiled as every fit compiles it (:func:`asdlens.models.training.compile_model`: Adam, MSE,
+    its steps per execution) and fitted on ``tf.data.Dataset.from_tensors(batch).repeat()``, one warm-up epoch
     of ``steps // 4`` steps (tracing) and then ``steps`` timed steps. No input pipeline can make a fit of
     this model faster than this on this machine.
     """
@@ -79,16 +86,14 @@ def fit_loop_ceiling(
     import tensorflow as tf
 
     from .autoencoders import build_model
-    from .training import STEPS_PER_EXECUTION, make_deterministic
+    from .training import STEPS_PER_EXECUTION, compile_model, make_deterministic
 
-    dim = {"dcase2020_autoencoder": 640, "mimii_autoencoder": 320}[name]
+    dim = _baseline_input_dim(name)
     x = np.random.default_rng(seed).standard_normal((batch_size, dim)).astype(np.float32)
     keras.backend.clear_session()
     make_deterministic(seed)
     model = build_model(name, dim)
-    model.compile(
-        optimizer=keras.optimizers.Adam(), loss="mean_squared_error", steps_per_execution=STEPS_PER_EXECUTION
-    )
+    compile_model(model)
     data = tf.data.Dataset.from_tensors((x, x)).repeat()
     model.fit(data, epochs=1, steps_per_epoch=max(STEPS_PER_EXECUTION, steps // 4), shuffle=False, verbose=0)
     start = time.perf_counter()

@@ -101,6 +101,21 @@ def train_autoencoder(
 STEPS_PER_EXECUTION = 32
 
 
+def compile_model(
+    model,
+    *,
+    learning_rate: float | None = None,
+    loss: str = "mean_squared_error",
+    steps_per_execution: int = STEPS_PER_EXECUTION,
+) -> None:
+    """``model.compile`` with Adam (Keras's default learning rate 0.001 unless ``learning_rate``), ``loss`` and
+    ``steps_per_execution`` training steps per call of the compiled train function."""
+    import keras
+
+    optimizer = keras.optimizers.Adam() if learning_rate is None else keras.optimizers.Adam(learning_rate)
+    model.compile(optimizer=optimizer, loss=loss, steps_per_execution=int(steps_per_execution))
+
+
 def compile_and_fit(
     model,
     x,
@@ -113,7 +128,7 @@ def compile_and_fit(
     on_epoch_end: Callable[[int, dict], None] | None = None,
     **fit_options,
 ) -> dict[str, list[float]]:
-    """``model.compile(Adam, loss)`` then ``model.fit``; returns the history as lists of floats.
+    """:func:`compile_model` then ``model.fit``; returns the history as lists of floats.
 
     ``x`` (and ``y``) are arrays or a ``keras.utils.PyDataset``; ``validation`` is passed as
     ``validation_data``; other keyword arguments go to ``fit`` (``batch_size``, ``shuffle``,
@@ -122,9 +137,12 @@ def compile_and_fit(
     """
     import keras
 
-    optimizer = keras.optimizers.Adam() if learning_rate is None else keras.optimizers.Adam(learning_rate)
-    steps = int(fit_options.pop("steps_per_execution", STEPS_PER_EXECUTION))
-    model.compile(optimizer=optimizer, loss=loss, steps_per_execution=steps)
+    compile_model(
+        model,
+        learning_rate=learning_rate,
+        loss=loss,
+        steps_per_execution=fit_options.pop("steps_per_execution", STEPS_PER_EXECUTION),
+    )
     callbacks = []
     if on_epoch_end is not None:
 
