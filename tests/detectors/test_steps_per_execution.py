@@ -40,9 +40,8 @@ def _fit(name, train, steps, monkeypatch):
 def test_steps_per_execution_gives_the_same_weights(name, tiny_sets, monkeypatch):
     train, _ = tiny_sets
     one, one_history = _fit(name, train, 1, monkeypatch)
-    many, many_history = _fit(
-        name, train, 7, monkeypatch
-    )  # 7 does not divide the batches: a partial last call
+    # 7 steps per call do not divide the batches: the last call of each epoch is a partial one
+    many, many_history = _fit(name, train, 7, monkeypatch)
     default, default_history = _fit(name, train, 32, monkeypatch)
     assert one_history == many_history == default_history
     assert len(one) == len(many) == len(default)
