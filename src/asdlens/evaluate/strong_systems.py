@@ -8,7 +8,8 @@
   official per-ID mean. Both ID classifiers train one network on dev train + additional train clips of all six
   types (41 ID classes).
 - :func:`official_scores`: the DCASE 2020 "official score" (mean of AUC and pAUC, in %) of the baseline, the
-  challenge winner and later systems, dev and eval (Wilkinghoff, Yadav & Tan, Table V; dcase-asd-toolkit README figure).
+  challenge winner and later systems, dev and eval (Wilkinghoff, Yadav & Tan, Table V; dcase-asd-toolkit README
+  figure).
 
 Values are fractions (the CSVs hold percent). The tables describe the real recordings: next to a run on
 generated data they show how far the field is, not what a detector should reach on those data.

@@ -7,8 +7,8 @@ samples, as scikit-learn's density and novelty estimators (``GaussianMixture.sco
 DCASE files hold.
 
 - :class:`CosineCentre`: cosine distance to the ID's centre, the mean of its unit-length training embeddings;
-- :class:`KNearestCosine`: mean cosine distance to the ``k`` nearest training embeddings (dcase-asd-toolkit's ``Knn``
-  with ``n_neighbors=k``; 1 is the field's usual choice);
+- :class:`KNearestCosine`: mean cosine distance to the ``k`` nearest training embeddings (dcase-asd-toolkit's
+  ``Knn`` with ``n_neighbors=k``; 1 is the field's usual choice);
 - :class:`GaussianMixtureBackend`: ``sklearn.mixture.GaussianMixture`` log-likelihood (sub-cluster AdaCos and
   STgram-MFN score with a GMM per ID);
 - :class:`MahalanobisBackend`: squared Mahalanobis distance to the training mean under a Ledoit-Wolf covariance

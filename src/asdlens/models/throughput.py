@@ -32,7 +32,8 @@ def training_throughput(
     """Vectors per second that ``model.fit`` trains, as the baselines call it (Adam, MSE, shuffle, 10 % validation).
 
     One warm-up epoch first (graph tracing costs a few seconds per model and is not throughput), then ``epochs``
-    timed epochs (from the end of the first epoch to the end of the last, validation included) on random vectors (speed does not depend on the values).
+    timed epochs (from the end of the first epoch to the end of the last, validation included) on random vectors
+    (speed does not depend on the values).
 
     Returns
     -------
