@@ -173,14 +173,28 @@ def _blas() -> list[dict]:
     return sorted(out, key=lambda e: e["of"] != "numpy")
 
 
+#: What :func:`versions` does with a library that is not installed: leave it out.
+OMIT = object()
+
+
 def versions(
     names=("numpy", "scipy", "librosa", "tensorflow", "keras", "scikit-learn", "torch", "ray"),
+    *,
+    missing=OMIT,
+    python: bool = True,
 ) -> dict:
-    """Installed versions of the libraries that can change a number (absent ones are left out)."""
-    out = {"python": platform.python_version()}
+    """Installed versions of ``names`` (the libraries that can change a number), with ``python`` first.
+
+    A library that is not installed is left out (``missing=OMIT``) or given the value ``missing``: the model key
+    spells it ``"absent"``, so that the keys of cached models stay what they were.
+    """
+    out = {"python": platform.python_version()} if python else {}
     for name in names:
-        with contextlib.suppress(metadata.PackageNotFoundError):
+        try:
             out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            if missing is not OMIT:
+                out[name] = missing
     return out
 
 

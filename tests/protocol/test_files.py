@@ -98,7 +98,7 @@ def test_atomic_writes_are_readable_like_ordinary_files(tmp_path):
     import os
     import stat
 
-    from asdlens.evaluate.atomic import atomic_write_bytes, atomic_write_text
+    from asdlens.atomic import atomic_write_bytes, atomic_write_text
 
     umask = os.umask(0o022)
     os.umask(umask)

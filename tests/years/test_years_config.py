@@ -17,10 +17,11 @@ from asdlens.data.synth import machine_clip
 from asdlens.experiment import load_experiment, shipped_experiments
 from asdlens.experiment import plan as plan_module
 from asdlens.experiment.cache import FileIdentity, RunCache
-from asdlens.experiment.config import ADDED_FIELDS, stable_key
+from asdlens.experiment.config import ADDED_FIELDS
 from asdlens.experiment.graph import FIT_KEEPS, JobBuilder, library_versions
 from asdlens.explain import differing_groups
 from asdlens.features import melspectrogram
+from asdlens.keys import stable_key
 
 YEARS = ("dcase2021-ae", "dcase2022-ae", "dcase2023-ae-mse", "dcase2023-ae-mahalanobis")
 

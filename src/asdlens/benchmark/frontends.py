@@ -290,14 +290,11 @@ def ratios(results: list[dict]) -> dict:
 
 
 def _config(n_clips: int, seconds: float, repeats: int, seed: int) -> dict:
-    from importlib import metadata
+    from ..runtime import versions as installed
 
-    versions = {}
-    for package in ("numpy", "scipy", "librosa", "tensorflow", "keras", "torch"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+    versions = installed(
+        ("numpy", "scipy", "librosa", "tensorflow", "keras", "torch"), missing=None, python=False
+    )
     return {
         "n_clips": n_clips,
         "seconds": seconds,

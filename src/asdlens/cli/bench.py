@@ -8,13 +8,14 @@ from pathlib import Path
 
 import typer
 
+from ..report.numbers import fmt
 from .errors import user_errors
 
 DEFAULT_OUT = Path("bench/results.json")
 
 
 def _fmt(value, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    return fmt(value, spec, missing="-")
 
 
 def results_table(report: dict):

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from ..report.numbers import fmt
 from . import options
 from .errors import user_errors
 
@@ -20,9 +21,7 @@ def _names(values: list[str] | None) -> list[str] | None:
 
 
 def _f(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    return f"{value:+.4f}" if signed else f"{value:.4f}"
+    return fmt(value, signed=signed)
 
 
 def print_results(data: dict[str, Any], *, title: str) -> None:

@@ -16,7 +16,7 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..evaluate.atomic import atomic_write_text
+from ..atomic import atomic_write_text
 from .synth_domains import MANIFEST_FIELDS, Recording, full_name, relpath, true_name
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluate import anomaly_score_file_name, atomic_write_json, read_anomaly_scores, snr_folder
+from ..atomic import atomic_write_json
+from ..evaluate import anomaly_score_file_name, read_anomaly_scores, snr_folder
 from .check_constants import WITHIN_DB
 from .export import export_unit, write_graph
 from .families import family_for

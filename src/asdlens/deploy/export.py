@@ -21,7 +21,6 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +83,7 @@ def write_graph(
             shutil.move(staged, path)
             return path
         flat = _convert_litert(saved, quantize, representative)
-    from ..evaluate import atomic_write_bytes
+    from ..atomic import atomic_write_bytes
 
     return atomic_write_bytes(path, flat)
 
@@ -144,7 +143,7 @@ def _node_names(flat: bytes) -> list[str]:
 def _write_onnx(fn, path: Path) -> Path:
     import tf2onnx
 
-    from ..evaluate import atomic_write_bytes
+    from ..atomic import atomic_write_bytes
 
     proto, _ = tf2onnx.convert.from_function(fn, input_signature=fn.input_signature, opset=ONNX_OPSET)
     return atomic_write_bytes(path, proto.SerializeToString())
@@ -152,13 +151,11 @@ def _write_onnx(fn, path: Path) -> Path:
 
 def versions() -> dict[str, str]:
     """Versions of the libraries that build or run artifacts (absent ones left out)."""
-    out = {}
-    for name in ("tensorflow", "keras", "ai-edge-litert", "tf2onnx", "onnx", "onnxruntime"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
+    from ..runtime import versions as installed
+
+    return installed(
+        ("tensorflow", "keras", "ai-edge-litert", "tf2onnx", "onnx", "onnxruntime"), python=False
+    )
 
 
 def parts(path: Path, fmt: str, quantize: str) -> tuple[list[str], list[str]]:

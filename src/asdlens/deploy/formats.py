@@ -131,7 +131,7 @@ class ArtifactInfo:
         return asdict(self)
 
     def write(self, path: str | Path) -> Path:
-        from ..evaluate import atomic_write_json
+        from ..atomic import atomic_write_json
 
         return atomic_write_json(Path(path), self.to_dict())
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ..report.numbers import fmt
 
-def _f(value, fmt: str = ".4f", signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    return format(value, ("+" if signed else "") + fmt)
+
+def _f(value, spec: str = ".4f", signed: bool = False) -> str:
+    return fmt(value, spec, signed=signed)
 
 
 def _kb(n: int) -> str:

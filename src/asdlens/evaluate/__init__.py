@@ -6,7 +6,7 @@ scikit-learn and SciPy only when metrics are computed.
 >>> from asdlens.evaluate import evaluate_official, ScoreRow          # DCASE 2021-2025
 """
 
-from .atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .decision import DECISION_QUANTILE, decide, gamma_threshold
 from .domain_reference import DOMAIN_REFERENCES, DomainReferenceRow, DomainReferenceTable
 from .domains import PROTOCOLS, ScoreRow, SectionResult, section_metrics, section_result

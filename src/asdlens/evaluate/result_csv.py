@@ -35,7 +35,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import atomic_write_text
+from ..atomic import atomic_write_text
 from .files import _csv_text, _num, _parse_num
 from .official import MEAN_METRICS, OfficialResult, _column_means, _table
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import atomic_write_text
+from ..atomic import atomic_write_text
 from .domains import ScoreRow, _as_row, check_protocol
 from .files import _csv_text, _num
 

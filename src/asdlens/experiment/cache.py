@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluate.atomic import atomic_write_bytes
-from .config import stable_key
+from ..atomic import atomic_write_bytes
+from ..keys import stable_key
 
 _MAGIC = b"ASDLSUM1"
 _FOOTER = len(_MAGIC) + 32

@@ -11,7 +11,6 @@ Shipped experiments (``asdlens/experiment/configs/*.yaml``) load by name: :func:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -516,9 +515,3 @@ def load_experiment(
             raise ValueError(f"{text_source}: an experiment config must be a mapping of sections")
         data = apply_overrides(data, overrides)
     return Experiment.from_dict(data, source=text_source)
-
-
-def stable_key(*parts: Any) -> str:
-    """Short stable hash of JSON-able parts (cache keys)."""
-    payload = json.dumps(parts, sort_keys=True, default=repr)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -9,12 +9,13 @@ group's shards, so a damaged feature or model found late is recomputed by rerunn
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from importlib import metadata
 from pathlib import Path
 
 from ..data import Clip
+from ..keys import stable_key
+from ..runtime import versions
 from .cache import FileIdentity, RunCache
-from .config import Experiment, stable_key
+from .config import Experiment
 from .jobs import Job
 from .plan import Plan, TestGroup, Unit, regroup
 
@@ -27,13 +28,7 @@ SHARD_CLIPS = 48  # clips per feature job: ~0.1 s of work on one core, small eno
 
 def library_versions() -> dict[str, str]:
     """Versions that can change trained weights: part of every model key."""
-    out = {}
-    for name in ("keras", "tensorflow"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "absent"
-    return out
+    return versions(("keras", "tensorflow"), missing="absent", python=False)
 
 
 def clip_meta(clip: Clip) -> dict:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..evaluate import reference, snr_folder
 from ..models.families import DEFAULT_SCORE, EMBEDDING_BACKENDS, model_family
+from ..report.numbers import fmt
 from .config import Experiment, load_experiment
 
 #: Published table compared with each layout.
@@ -156,9 +157,7 @@ def official_score_rows(result) -> list[list]:
 
 
 def _fmt(value: float | None, signed: bool = False) -> str | None:
-    if value is None:
-        return None
-    return f"{value:+.4f}" if signed else f"{value:.4f}"
+    return fmt(value, signed=signed, missing=None)
 
 
 def _roc_figure(groups: list[tuple[str, list[tuple[str, float, int | None]]]], title: str):

@@ -25,7 +25,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..evaluate import atomic_write_json, atomic_write_text, id_metrics, type_averages
+from ..atomic import atomic_write_json, atomic_write_text
+from ..evaluate import id_metrics, type_averages
 from ..runtime import machine_info
 from . import official_outputs
 from .cache import FileIdentity, RunCache

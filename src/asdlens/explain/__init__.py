@@ -74,9 +74,9 @@ def explain(
     """
     import time
 
-    from ..evaluate.atomic import atomic_write_json
+    from ..atomic import atomic_write_json
     from ..experiment import Experiment, load_experiment, run_experiments
-    from ..experiment.config import stable_key
+    from ..keys import stable_key
     from ..runtime import machine_info
 
     def load(x) -> Experiment:

@@ -115,7 +115,7 @@ class Explanation:
         }
 
     def write_json(self, path: str | Path) -> Path:
-        from ..evaluate.atomic import atomic_write_text
+        from ..atomic import atomic_write_text
 
         return atomic_write_text(path, json.dumps(self.to_dict(), indent=2, default=str) + "\n")
 

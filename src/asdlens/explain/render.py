@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..report import Report
+from ..report.numbers import fmt
 from .core import METRICS, Explanation
 
 #: Column names of each metric (value, change); short, so the step table fits a terminal.
@@ -31,9 +32,7 @@ LONG_NAMES = {
 
 
 def _fmt(v: float | None, signed: bool = False) -> str:
-    if v is None:
-        return "–"
-    return f"{v:+.4f}" if signed else f"{v:.4f}"
+    return fmt(v, signed=signed)
 
 
 def _names(exp: Explanation) -> dict[str, tuple[str, str]]:

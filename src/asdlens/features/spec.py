@@ -9,11 +9,11 @@ linear on the mel axis; librosa and torchaudio build them on the Hz axis).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import sys
 from dataclasses import dataclass, fields
 from typing import Any
+
+from ..keys import stable_hash
 
 WINDOWS = ("hann", "hamming", "blackman", "boxcar")
 PAD_MODES = ("constant", "reflect")
@@ -242,8 +242,7 @@ class MelSpec:
 
     def key(self) -> str:
         """Short stable hash of the settings that change a number (:meth:`canonical`), for caches."""
-        payload = json.dumps(self.canonical().to_dict(), sort_keys=True, default=repr)
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+        return stable_hash(self.canonical().to_dict(), length=12)
 
     def diff_fields(self, other: MelSpec) -> list[str]:
         """Names of the fields whose resolved values differ."""

@@ -168,7 +168,7 @@ class Report:
 
     def write(self, out_dir: str | Path) -> Path:
         """Write ``report.html``, ``report.md`` and one PNG per figure into ``out_dir``; return the HTML path."""
-        from ..evaluate.atomic import atomic_write_bytes, atomic_write_text
+        from ..atomic import atomic_write_bytes, atomic_write_text
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
