@@ -22,6 +22,7 @@ import hashlib
 import io
 import math
 import pickle
+import re
 from pathlib import Path
 
 import torch
@@ -64,11 +65,19 @@ def read_checkpoint(path: str | Path) -> tuple[BeatsConfig, dict[str, torch.Tens
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        if "weights only" not in str(exc).lower():
-            raise ValueError(f"{path}: not a readable torch checkpoint ({_first_line(exc)})") from None
+        # torch's weights-only unpickler: a class it refuses ("Unsupported global: GLOBAL argparse.Namespace"),
+        # or bytes that are no pickle at all ("Unsupported operand 66").
+        text = str(exc)
+        refused = re.search(r"GLOBAL (\S+)", text)
+        if refused:
+            raise ValueError(
+                f"{path}: the file holds a pickled {refused[1]} object; asdlens loads checkpoints with "
+                "weights_only=True (tensors and plain containers only, so that loading cannot run code) and does "
+                "not unpickle it"
+            ) from None
+        detail = re.search(r"WeightsUnpickler error:\s*(.+?)\s*(?:\n\n|$)", text, re.S)
         raise ValueError(
-            f"{path}: the file holds Python objects other than tensors and plain containers, which asdlens does "
-            f"not unpickle (weights_only=True, so that loading cannot run code): {_first_line(exc)}"
+            f"{path}: not a readable torch checkpoint ({detail[1] if detail else _first_line(exc)})"
         ) from None
     except Exception as exc:  # a truncated zip, a text file, ...: torch raises RuntimeError, EOFError, ...
         raise ValueError(
