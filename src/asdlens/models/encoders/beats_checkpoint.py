@@ -158,38 +158,36 @@ def load_beats(path: str | Path) -> BeatsEncoder:
     return model.eval()
 
 
-def random_state(config: BeatsConfig, *, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Random weights of ``config`` under the official names (one relative-position table, copied per layer).
+def randomise_(model: BeatsEncoder, *, seed: int = 0) -> BeatsEncoder:
+    """Fill ``model``'s weights with random values in place (no copy of the weights is made); returns ``model``.
 
     Linear, patch and table weights are N(0, 0.02) (BERT's initialisation, as the official ``init_bert_params``);
     the positional convolution's ``weight_v`` is N(0, sqrt(4 / (conv_pos * dim))) with ``weight_g = ||v||`` (torch's
-    weight-norm start); layer norms are 1 and 0, biases 0, ``grep_a`` 1.
+    weight-norm start); layer norms are 1 and 0, biases 0, ``grep_a`` 1. The shared relative-position table is
+    one parameter, drawn once.
     """
+    config = model.config
     generator = torch.Generator().manual_seed(seed)
-    template = BeatsEncoder(config).state_dict()
-    table = None
-    state = {}
-    for key, value in template.items():
-        if key.endswith("relative_attention_bias.weight"):
-            table = _normal(value.shape, 0.02, generator) if table is None else table
-            state[key] = table.clone()
-        elif key.endswith("weight_v"):
-            state[key] = _normal(
-                value.shape, math.sqrt(4 / (config.conv_pos * config.encoder_embed_dim)), generator
-            )
-        elif key.endswith("grep_a") or ("norm" in key and key.endswith("weight")):
-            state[key] = torch.ones(value.shape)
-        elif key.endswith("bias"):
-            state[key] = torch.zeros(value.shape)
-        elif not key.endswith("weight_g"):
-            state[key] = _normal(value.shape, 0.02, generator)
-    g = "encoder.pos_conv.0.weight_g"
-    state[g] = state["encoder.pos_conv.0.weight_v"].square().sum(dim=(0, 1), keepdim=True).sqrt()
-    return {key: state[key] for key in template}
+    conv_std = math.sqrt(4 / (config.conv_pos * config.encoder_embed_dim))
+    with torch.no_grad():
+        for name, param in model.named_parameters():  # shared parameters come once
+            if name.endswith("weight_v"):
+                param.copy_(torch.randn(param.shape, generator=generator) * conv_std)
+            elif name.endswith("grep_a") or ("norm" in name and name.endswith("weight")):
+                param.fill_(1.0)
+            elif name.endswith(".bias"):
+                param.zero_()
+            elif not name.endswith("weight_g"):
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.02)
+        conv = model.encoder.pos_conv[0]
+        conv.weight_g.copy_(conv.weight_v.square().sum(dim=(0, 1), keepdim=True).sqrt())
+    return model
 
 
-def _normal(shape, std: float, generator: torch.Generator) -> torch.Tensor:
-    return torch.randn(shape, generator=generator) * std
+def random_state(config: BeatsConfig, *, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A state dict of random weights (:func:`randomise_`) under the official names, every tensor its own copy
+    (the relative-position table once per layer, as the official files hold it)."""
+    return {k: v.clone() for k, v in randomise_(BeatsEncoder(config), seed=seed).state_dict().items()}
 
 
 def write_random_checkpoint(path: str | Path, config: BeatsConfig | str = "tiny", *, seed: int = 0) -> str:
