@@ -241,6 +241,12 @@ def test_options_and_inputs_are_validated(tiny):
         ClipPolicy("windows")
     with pytest.raises(ValueError, match="encoder.clip.seconds=5.0 is only used"):
         ClipPolicy("whole", 5.0)
+    with pytest.raises(ValueError, match=r"encoder.layer=0 must be 'last' or a layer number"):
+        EmbeddingOptions(layer=0)
+    with pytest.raises(ValueError, match=r"clips must be \[n_clips, samples\]"):
+        embed_clips(tiny, _clips(1)[0])
+    with pytest.raises(ValueError, match=r"BeatsEncoder takes audio \[batch, samples\]"):
+        tiny(torch.zeros(16000))
     with pytest.raises(ValueError, match="BEATs takes 16000 Hz audio; got sample_rate=22050"):
         embed_clips(tiny, _clips(1), sample_rate=22050)
     bad = _clips(1)

@@ -93,6 +93,8 @@ class BeatsEncoder(nn.Module):
         what the official ``extract_features`` returns (for a pre-LN model, with the encoder's final layer norm);
         layer ``k`` is the raw output of layer ``k``.
         """
+        if waves.dim() != 2:
+            raise ValueError(f"BeatsEncoder takes audio [batch, samples]; got shape {tuple(waves.shape)}")
         n_layers = resolve_layer(layer, self.config.encoder_layers)
         patches = self.patch_embedding(self.fbank(waves)[:, None])  # [batch, width, n_time, n_freq]
         batch, width, n_time, n_freq = patches.shape
@@ -135,8 +137,10 @@ class EmbeddingOptions:
             raise ValueError(f"encoder.batch_size={self.batch_size!r} must be a positive integer")
         if not isinstance(self.clip, ClipPolicy):
             raise ValueError(f"encoder.clip must be a ClipPolicy; got {type(self.clip).__name__}")
-        if self.layer != "last":
-            resolve_layer(self.layer, 10**6)  # the type and sign; the model checks the upper bound
+        if self.layer != "last" and (
+            isinstance(self.layer, bool) or not isinstance(self.layer, int) or self.layer < 1
+        ):
+            raise ValueError(f"encoder.layer={self.layer!r} must be 'last' or a layer number (1-based)")
 
 
 def embed_clips(
@@ -168,7 +172,11 @@ def embed_clips(
         raise ValueError(
             f"BEATs takes {SAMPLE_RATE} Hz audio; got sample_rate={sample_rate} (resample first)"
         )
-    stacked = isinstance(clips, np.ndarray) and clips.ndim == 2
+    stacked = isinstance(clips, np.ndarray)
+    if stacked and clips.ndim != 2:
+        raise ValueError(
+            f"clips must be [n_clips, samples] or a sequence of 1-D clips; got an array of shape {clips.shape}"
+        )
     audio = [as_batch(c, name=f"clips[{i}]")[0][0] for i, c in enumerate(clips)]
     pieces = [options.clip.segments(a, sample_rate, min_samples=model.min_samples) for a in audio]
     flat = [(c, p) for c, ps in enumerate(pieces) for p in range(len(ps))]
@@ -176,14 +184,15 @@ def embed_clips(
     by_length: dict[int, list[tuple[int, int]]] = {}
     for c, p in flat:
         by_length.setdefault(len(pieces[c][p]), []).append((c, p))
+    device = next(model.parameters()).device
     with torch.inference_mode():
         for group in by_length.values():
             for start in range(0, len(group), options.batch_size):
                 part = group[start : start + options.batch_size]
                 waves = torch.from_numpy(np.stack([pieces[c][p] for c, p in part]).astype(np.float32))
-                grid = model(waves, layer=options.layer)
+                grid = model(waves.to(device), layer=options.layer)
                 grid = grid.mean(dim=2) if options.frequency == "mean" else grid
-                for (c, p), emb in zip(part, grid.numpy(), strict=True):
+                for (c, p), emb in zip(part, grid.cpu().numpy(), strict=True):
                     out[c, p] = emb
     result = [np.concatenate([out[c, p] for p in range(len(ps))], axis=0) for c, ps in enumerate(pieces)]
     return np.stack(result) if stacked else result

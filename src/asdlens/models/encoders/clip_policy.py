@@ -3,8 +3,10 @@
 What the field does (the facts this setting exists for):
 
 - BEATs itself has no maximum input length: it has no absolute position embedding, its positional convolution is
-  local, and its relative positions are bucketed (distances beyond ``max_distance`` tokens share the last bucket;
-  800 tokens of 8 frequency patches each is 16 s of audio). It was pre-trained on 10 s AudioSet clips.
+  local, and its relative positions are bucketed. With 8 frequency tokens per 160 ms patch row, distances of 80
+  tokens (about 1.6 s) and more share logarithmically wider buckets and distances of ``max_distance`` = 800 tokens
+  (about 16 s) and more share the last one. It was pre-trained on 10 s AudioSet clips. Attention memory grows
+  with the square of the length (``heads x tokens^2`` per clip and layer: 12 MB at 10 s, 1.2 GB at 100 s).
 - ASDKit (TakuyaFujimura/dcase-asd-toolkit @ ed27d82f, ``asdkit/datasets/collators.py`` ``DCASEWaveCollator`` and
   ``wave_pad_crop``; ``asdkit/utils/dcase_utils/parse_sec.py``; ``config/extract/experiments/scratch/raw_beats.yaml``)
   feeds every clip to frozen BEATs in one pass after bringing it to a fixed length per DCASE year (2020: 11 s,
