@@ -35,6 +35,20 @@ def test_residual_is_sklearn_pca_reconstruction_error(data, q):
     )
 
 
+@pytest.mark.parametrize("q", [4, 0.8])
+def test_more_features_than_samples_matches_sklearn_too(q):
+    rng = np.random.default_rng(4)  # 30 embeddings of 80 features: the Gram-matrix path
+    train = rng.standard_normal((30, 6)) @ rng.standard_normal((6, 80)) + 0.1 * rng.standard_normal((30, 80))
+    test = rng.standard_normal((5, 80))
+    pca = PCA(n_components=q, svd_solver="full").fit(train)
+    backend = PCAResidual(q).fit(train)
+    assert backend.n_components_ == pca.n_components_
+    np.testing.assert_allclose(backend.anomaly_score(test), _sk_residual(pca, test), rtol=1e-8)
+    np.testing.assert_allclose(
+        np.abs(backend.components_ @ pca.components_.T), np.eye(pca.n_components_), atol=1e-8
+    )
+
+
 def test_off_subspace_embeddings_score_higher(data):
     train, test = data  # test[:4] lie in the training subspace, test[4:] do not
     scores = PCAResidual(3).fit(train).anomaly_score(test)

@@ -35,6 +35,22 @@ def _n_components(value) -> int | float:
     return float(value)
 
 
+def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Squared singular values (descending) and the right singular vectors (rows) of ``centred``. With more
+    features than samples (BEATs' 6144-value band embeddings of 1,000 clips) the ``n x n`` Gram matrix is
+    decomposed instead of the ``n x d`` data: about 5x faster there, and as exact for the leading components."""
+    n, d = centred.shape
+    if d <= n:
+        _, s, vt = np.linalg.svd(centred, full_matrices=False)
+        return s**2, vt
+    eigenvalues, u = np.linalg.eigh(centred @ centred.T)
+    order = np.argsort(eigenvalues)[::-1]
+    variance = np.maximum(eigenvalues[order], 0.0)
+    keep = variance > variance[0] * 1e-12  # directions of (numerically) zero variance have no axis
+    vt = (centred.T @ u[:, order[keep]] / np.sqrt(variance[keep])).T
+    return variance, vt
+
+
 class PCAResidual(Backend):
     """Minus the squared residual of the projection onto the top principal components.
 
@@ -67,8 +83,7 @@ class PCAResidual(Backend):
         if n < 2:
             raise ValueError(f"PCAResidual needs at least 2 training embeddings; got {n}")
         self.mean_ = X.mean(axis=0)
-        _, s, vt = np.linalg.svd(X - self.mean_, full_matrices=False)
-        variance = s**2
+        variance, vt = _principal_axes(X - self.mean_)
         if isinstance(self.n_components, int):
             if self.n_components >= min(n, d):
                 raise ValueError(
@@ -81,7 +96,7 @@ class PCAResidual(Backend):
             q = int(np.searchsorted(ratio, self.n_components, side="right") + 1)  # as scikit-learn counts
             q = min(q, min(n, d) - 1)  # keep a residual
         self.components_ = vt[:q]
-        self.n_components_ = q
+        self.n_components_ = len(self.components_)  # fewer than q when the training embeddings span fewer axes
         self.train_scores_ = self._residual(X)
         self.n_features_in_ = d
         return self
