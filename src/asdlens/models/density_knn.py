@@ -25,8 +25,9 @@ arXiv 2603.04605 Sec. IV-C, used with K = 1 for their DCASE 2025 result). ``alph
 training scores: each memory entry ``z`` scored leave-one-out against the others, ``i*`` its raw nearest other
 entry, ``alpha = Cov(f(d(z, y_i*)), f(b_i*)) / Var(f(b_i*))`` (population moments). The paper itself was not
 readable here: the leave-one-out calibration over all training clips ("TrainAll") and the closed form are
-kasahart's stated reproduction assumptions (they reproduce the paper's DCASE 2026 numbers to 0.01), and the
-log-space variant is a **plausible reading** of the prose (its equation is an image).
+kasahart's stated reproduction assumptions (with them that fork reproduces arXiv 2608.00447's DCASE 2026 dev
+scores of BEAM + VarMin to 0.01), and the log-space variant is a **plausible reading** of the prose (its
+equation is an image).
 
 With ``alpha = 1`` and ``space="log"`` the variance-minimised score is the log of the LDN ratio; with ``alpha = 0``
 it is the plain nearest-neighbour distance.

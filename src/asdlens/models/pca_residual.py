@@ -96,7 +96,8 @@ class PCAResidual(Backend):
             q = int(np.searchsorted(ratio, self.n_components, side="right") + 1)  # as scikit-learn counts
             q = min(q, min(n, d) - 1)  # keep a residual
         self.components_ = vt[:q]
-        self.n_components_ = len(self.components_)  # fewer than q when the training embeddings span fewer axes
+        # fewer than q when the training embeddings span fewer axes
+        self.n_components_ = len(self.components_)
         self.train_scores_ = self._residual(X)
         self.n_features_in_ = d
         return self
