@@ -1,0 +1,108 @@
+"""Source and target memories (DCASE 2022+: 990 source and 10 target training clips per section).
+
+The training-free papers differ in how the 10 target clips enter the memory:
+
+- **joint** (one memory of all 1,000 clips; the default of every back-end here): MERL's local-density
+  normalisation (merlresearch/anomaly-score-normalization ``utils.py`` ``get_scores`` at b9998bd: the reference set
+  of a machine ID holds both domains, its densities computed over it; its optional ``source_K_means`` replaces
+  the source clips by 16 k-means centres, not done here), dcase-asd-toolkit's ``KnnRescale`` (ed27d82), BEAM and
+  VarMin as kasahart/dcase-asd-toolkit reproduces them ("Source and target normal samples share one memory"),
+  and the pooling paper (arXiv 2603.04605 Sec. IV-C: "all available training samples are used as reference
+  samples").
+- **separate** (a memory per domain, the smaller anomaly score wins): dcase-asd-toolkit's ``Knn`` with
+  ``n_neighbors_so`` / ``n_neighbors_ta`` (``asdkit/backends/knn.py`` at ed27d82: ``np.minimum(scores_so,
+  scores_ta)``), and the DCASE 2023-2025 baseline's selective Mahalanobis (:mod:`asdlens.models.mahalanobis`).
+  :class:`SeparateDomains` gives any back-end this protocol; a normalisation inside the back-end (LDN scales,
+  VarMin's alpha, PCA subspaces) is then computed per domain.
+
+Normalisation scope: a back-end is fitted on one unit's training clips (one section = machine ID), so its
+scales, alphas and fusion statistics are per section; with :class:`SeparateDomains`, per section and domain.
+MERL's optional "domain-wise standardization" uses the *test* clips' domain labels and statistics, which the pooling
+paper calls a protocol violation (Table V footnote); it is not provided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .backends import Backend
+from .mahalanobis import DOMAINS, _domain_names
+
+
+def clone(backend: Backend) -> Backend:
+    """An unfitted copy with the same parameters (``type(backend)(**backend.get_params())``)."""
+    return type(backend)(**backend.get_params())
+
+
+def uses_domains(backend) -> bool:
+    """Whether ``backend.fit`` takes the training clips' domains."""
+    return bool(getattr(backend, "uses_domains", False))
+
+
+def fit_backend(backend: Backend, X, domains: Sequence[str | None] | None = None) -> Backend:
+    """``backend.fit(X, domains)`` for the domain-aware estimators, ``backend.fit(X)`` for the rest (which keep
+    one memory of every domain)."""
+    return backend.fit(X, domains) if uses_domains(backend) else backend.fit(X)
+
+
+class SeparateDomains(Backend):
+    """One copy of ``backend`` per domain present in the training clips; a clip is as normal as the domain it
+    fits best (``score_samples`` = the largest of the domains' ``score_samples``).
+
+    Parameters
+    ----------
+    backend : Backend
+        The unfitted template (copied per domain with its parameters).
+
+    Attributes
+    ----------
+    estimators_ : dict
+        ``{"source": fitted, "target": fitted}`` (the domains with training clips).
+    """
+
+    uses_domains = True
+
+    def __init__(self, backend: Backend):
+        if not isinstance(backend, Backend) or uses_domains(backend):
+            raise ValueError(
+                f"backend={backend!r} must be a single-memory Backend (not already domain-aware)"
+            )
+        self.backend = backend
+
+    def get_params(self) -> dict:
+        return {"backend": self.backend}
+
+    def fit(self, X, domains: Sequence[str | None] | None = None) -> SeparateDomains:
+        """Fit one copy per domain. ``domains``: each training clip's ``"source"`` / ``"target"`` (None, or a
+        None entry, counts as source, as the baseline's file-name test does)."""
+        self.__dict__.pop("n_features_in_", None)
+        X = np.asarray(X, dtype=np.float64)
+        labels = _domain_names([None] * len(X) if domains is None else list(domains), len(X))
+        self.estimators_ = {
+            d: clone(self.backend).fit(X[labels == d]) for d in DOMAINS if np.any(labels == d)
+        }
+        self._labels, self._X = labels, X
+        self.n_features_in_ = next(iter(self.estimators_.values())).n_features_in_
+        return self
+
+    def score_samples(self, X) -> np.ndarray:
+        self._check_fitted()
+        return np.max([est.score_samples(X) for est in self.estimators_.values()], axis=0)
+
+    def training_anomaly_scores(self) -> np.ndarray:
+        """Each training clip's anomaly score: leave-one-out in its own domain's memory (as that back-end
+        defines it, see :func:`asdlens.models.fusion.self_scores`), plain against the other domain's; the
+        smaller."""
+        from .fusion import self_scores
+
+        self._check_fitted()
+        X = self._X
+        out = np.full(len(X), np.inf)
+        for d, est in self.estimators_.items():
+            own = self._labels == d
+            out[own] = np.minimum(out[own], self_scores(est, X[own]))
+            if np.any(~own):
+                out[~own] = np.minimum(out[~own], est.anomaly_score(X[~own]))
+        return out
