@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from asdlens.cli import app
 from asdlens.data import read_audio, scan
-from asdlens.data.machines import reference_power, signature
 from asdlens.data.synth import TYPE_ANOMALIES, generate, machine_clip, read_manifest
+from asdlens.data.synth.machines import reference_power, signature
 
 SMALL = dict(types=["valve"], ids=["04"], n_train=2, n_test_normal=1, n_test_anomaly=2, duration=0.5)
 

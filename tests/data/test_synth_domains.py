@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 from asdlens.cli import app
 from asdlens.data import read_audio, scan
 from asdlens.data.synth import generate, read_manifest
-from asdlens.data.synth_domains import plan
-from asdlens.data.synth_shift import SHIFT_KINDS, render_clip, section_shift
+from asdlens.data.synth.clip import Take
+from asdlens.data.synth.sections import Counts, part_recordings
+from asdlens.data.synth.shift import SHIFT_KINDS, render_shifted, section_shift
 from asdlens.features import melspectrogram
 
 TINY = dict(n_train=2, n_train_target=1, n_test_normal=1, n_test_anomaly=2, duration=0.1)
@@ -79,10 +80,8 @@ def test_each_year_written_and_read_back_with_its_ground_truth(tmp_path, layout)
 
 
 def test_full_size_counts_per_section():
-    recs = plan(
-        "dcase2022", "dev", ["fan"], ["00"], n_train=990, n_train_target=10, n_test_normal=50, n_test_anomaly=50,
-        n_supplemental=0, seed=0,
-    )  # fmt: skip
+    counts = Counts(n_train=990, n_train_target=10, n_test_normal=50, n_test_anomaly=50)
+    recs = part_recordings("dcase2022", "dev", ["fan"], ["00"], counts, seed=0)
     counts = Counter((r.split, r.domain, r.label) for r in recs)
     assert counts == {
         ("train", "source", 0): 990,
@@ -119,8 +118,8 @@ def test_the_target_attribute_changes_the_sound(kind):
     shift = section_shift(machine_type, "00")
 
     def mean_logmel(value, i):
-        key = (0, machine_type, value, i)
-        y = render_clip(machine_type, "00", (kind, value), key, anomaly=None, severity=0.0, n=16000, sr=16000)
+        take = Take(machine_type, "00", key=(0, machine_type, value, i), n=16000, sr=16000)
+        (y,) = render_shifted(take, (kind, value))
         return np.asarray(melspectrogram(y, "dcase2020")).mean(-1)
 
     source = np.array([mean_logmel(shift.source[0], i) for i in range(9)])

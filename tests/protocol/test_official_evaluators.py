@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from asdlens.data import Clip, read_ground_truth
+from asdlens.data.ground_truth import resolve
 from asdlens.evaluate import (
     evaluate_official,
     read_evaluator_result_csv,
@@ -20,7 +21,7 @@ FIXTURES = Path(__file__).parent / "evaluator_outputs"
 
 
 def _clips(ground_truth: Path, protocol: str) -> list[Clip]:
-    truth, warnings = read_ground_truth(ground_truth).resolve()
+    truth, warnings = resolve(read_ground_truth(ground_truth))
     assert warnings == []
     return [
         Clip(

@@ -2,7 +2,7 @@
 back, the official score recomputed from them, the target domain below the source domain for the autoencoder,
 and ``explain dcase2023-ae-mse dcase2023-ae-mahalanobis``.
 
-The generated sections used have a real shift (``asdlens.data.synth_shift``): 2023 valve and ToyTrain section 00
+The generated sections used have a real shift (``asdlens.data.synth.shift``): 2023 valve and ToyTrain section 00
 change ``load`` in the target domain, 2021 pump sections 00/01/02 change the microphone, the speed and the load.
 The CI test (one ``explain``, whose REF step is the ``dcase2023-ae-mse`` run) takes about 80 s on 2 cores.
 """

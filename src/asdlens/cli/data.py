@@ -175,39 +175,35 @@ def synth(
 ) -> None:
     """Write a synthetic DCASE 2020-2025 or MIMII tree with known anomalies, plus manifest.csv (2021+: with a
     domain shift per section, attribute tables and ground truth for the evaluation part)."""
-    from ..data.synth import generate
+    from ..data.synth import SynthOptions, generate
 
     with user_errors():
-        snrs = _parse_ints(snr, "--snr")
+        options = SynthOptions(
+            layout=layout,
+            types=_split_list(types),
+            ids=_split_list(ids),
+            n_train=train,
+            n_test_normal=test_normal,
+            n_test_anomaly=test_anomaly,
+            snrs=_parse_ints(snr, "--snr"),
+            seed=seed,
+            duration=duration,
+            snr_dirs=snr_dirs,
+            sections=_split_list(sections),
+            eval_types=_split_list(eval_types),
+            eval_sections=_split_list(eval_sections),
+            parts=_split_list(parts) or (),
+            n_train_target=train_target,
+            n_supplemental=supplemental,
+        )
         with _progress("generating") as bar:
             task = bar.add_task("synth", total=None)
             generate(
                 out,
-                layout=layout,
-                types=_split_list(types),
-                ids=_split_list(ids),
-                n_train=train,
-                n_test_normal=test_normal,
-                n_test_anomaly=test_anomaly,
-                snrs=snrs,
-                seed=seed,
-                duration=duration,
-                snr_dirs=snr_dirs,
+                options,
                 workers=workers,
                 overwrite=overwrite,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-                **(
-                    dict(
-                        sections=_split_list(sections),
-                        eval_types=_split_list(eval_types),
-                        eval_sections=_split_list(eval_sections),
-                        parts=_split_list(parts) or (),
-                        n_train_target=train_target,
-                        n_supplemental=supplemental,
-                    )
-                    if layout not in ("dcase2020", "mimii")
-                    else {}
-                ),
             )
     from ..data.synth import read_manifest
 

@@ -2,7 +2,7 @@
 
 >>> from asdlens.data import scan, read_audio, mimii_split
 >>> tree = scan("dev_data", ground_truth="dcase2023_task2_evaluator")  # doctest: +SKIP
->>> from asdlens.data.synth import generate, machine_clip
+>>> from asdlens.data.synth import SynthOptions, generate, machine_clip
 
 ``asdlens.data.tf_dataset`` (tf.data) and ``asdlens.data.tfds`` (tensorflow-datasets builders) import TensorFlow
 when first used; everything else needs only NumPy, SciPy and soundfile.
@@ -38,6 +38,7 @@ __all__ = [
     "GroundTruth",
     "NoClipsError",
     "ScanResult",
+    "TFDataOptions",
     "WavInfo",
     "apply_ground_truth",
     "dcase2020_split",
@@ -62,8 +63,8 @@ __all__ = [
 
 def __getattr__(name: str):
     # tf_dataset imports TensorFlow: load it on first use only, so `import asdlens.data` stays light.
-    if name == "tf_dataset":
-        from .tfdata import tf_dataset
+    if name in ("tf_dataset", "TFDataOptions"):
+        from . import tfdata
 
-        return tf_dataset
+        return getattr(tfdata, name)
     raise AttributeError(f"module 'asdlens.data' has no attribute {name!r}")

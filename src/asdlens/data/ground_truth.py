@@ -94,7 +94,7 @@ def apply_ground_truth(
     Hidden values (evaluation test files, ``noAttribute`` names) are filled in. A labelled name that the ground
     truth contradicts keeps its name's values and is reported.
     """
-    merged, warnings = gt.resolve()
+    merged, warnings = resolve(gt)
     warnings = list(gt.warnings) + warnings
     used: set[tuple[str, str]] = set()
     out = []

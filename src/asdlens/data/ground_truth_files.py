@@ -69,13 +69,6 @@ class GroundTruth:
     warnings: list[DataWarning] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
-    def resolve(self):
-        """One merged entry per ``(machine_type, file_name)`` and the disagreements (see
-        :func:`asdlens.data.ground_truth.resolve`)."""
-        from .ground_truth import resolve
-
-        return resolve(self)
-
 
 def _rows(path: Path) -> list[list[str]]:
     with open(path, newline="") as f:

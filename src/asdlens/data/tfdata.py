@@ -8,8 +8,10 @@ frames in the layout of :func:`asdlens.features.stacking.stack_frames` (the DCAS
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import tensorflow as tf
@@ -66,22 +68,66 @@ def decode_clip(path: tf.Tensor, *, channel: int, sample_rate: int) -> tf.Tensor
         return tf.identity(audio[:, channel])
 
 
+@dataclass(frozen=True)
+class TFDataOptions:
+    """How :func:`tf_dataset` reads, shapes and runs its pipeline (everything beyond clips, spec, frames and
+    batch size), validated when made.
+
+    Parameters
+    ----------
+    channel : int
+        Channel to use (MIMII files have 8; the MIMII baseline uses channel 0).
+    per_clip : bool
+        False: elements are batches of vectors ``[batch, n_mels * frames]`` pooled over clips (training).
+        True: one element per clip, ``(vectors [V, n_mels * frames], label int32, path string)`` in the order
+        of ``clips`` (scoring).
+    autoencoder : bool
+        With pooled vectors, yield ``(x, x)`` pairs for ``keras.Model.fit``.
+    shuffle : bool
+        Shuffle the files and then the pooled vectors (buffer ``shuffle_buffer``), reproducibly for ``seed``.
+    shuffle_buffer : int
+        Vectors in the shuffle buffer.
+    seed : int
+    fast : bool
+        Float32 FFT (see :mod:`asdlens.features.pipeline`).
+    drop_remainder : bool
+        Drop a last, smaller batch.
+    num_parallel_calls : int or None
+        Clips decoded and transformed at once; None lets tf.data tune it (``AUTOTUNE``).
+    deterministic : bool
+        Keep the order of ``clips`` although clips are processed in parallel.
+    """
+
+    channel: int = 0
+    per_clip: bool = False
+    autoencoder: bool = False
+    shuffle: bool = False
+    shuffle_buffer: int = 20000
+    seed: int = 0
+    fast: bool = False
+    drop_remainder: bool = False
+    num_parallel_calls: int | None = None
+    deterministic: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.channel, bool) or not isinstance(self.channel, int) or self.channel < 0:
+            raise ValueError(f"channel={self.channel!r} must be a non-negative integer")
+        if (
+            isinstance(self.shuffle_buffer, bool)
+            or not isinstance(self.shuffle_buffer, int)
+            or self.shuffle_buffer < 1
+        ):
+            raise ValueError(f"shuffle_buffer={self.shuffle_buffer!r} must be a positive integer")
+
+
 def tf_dataset(
     clips: Iterable[Clip | str | os.PathLike],
     spec: MelSpec | str = "dcase2020",
     frames: int = 5,
     batch_size: int | None = 512,
     *,
-    channel: int = 0,
-    per_clip: bool = False,
-    autoencoder: bool = False,
-    shuffle: bool = False,
-    shuffle_buffer: int = 20000,
-    seed: int = 0,
-    fast: bool = False,
-    drop_remainder: bool = False,
-    num_parallel_calls: int | None = None,
-    deterministic: bool = True,
+    options: TFDataOptions | None = None,
+    **fields,
 ) -> tf.data.Dataset:
     """A ``tf.data.Dataset`` of stacked log-mel vectors from WAV files.
 
@@ -96,24 +142,11 @@ def tf_dataset(
     batch_size : int or None
         Vectors per batch (512 in the DCASE 2020 baseline); None leaves the vectors unbatched. Ignored when
         ``per_clip``.
-    channel : int
-        Channel to use (MIMII files have 8; the MIMII baseline uses channel 0).
-    per_clip : bool
-        False: elements are batches of vectors ``[batch, n_mels * frames]`` pooled over clips (training).
-        True: one element per clip, ``(vectors [V, n_mels * frames], label int32, path string)`` in the order
-        of ``clips`` (scoring).
-    autoencoder : bool
-        With pooled vectors, yield ``(x, x)`` pairs for ``keras.Model.fit``.
-    shuffle : bool
-        Shuffle the files and then the pooled vectors (buffer ``shuffle_buffer``), reproducibly for ``seed``.
-    fast : bool
-        Float32 FFT (see :mod:`asdlens.features.pipeline`).
-    drop_remainder : bool
-        Drop a last, smaller batch.
-    num_parallel_calls : int or None
-        Clips decoded and transformed at once; None lets tf.data tune it (``AUTOTUNE``).
-    deterministic : bool
-        Keep the order of ``clips`` although clips are processed in parallel.
+    options : TFDataOptions or None
+        Channel, per-clip or pooled elements, shuffling, parallelism; None: ``TFDataOptions(**fields)``.
+    **fields
+        Fields of :class:`TFDataOptions` (``channel=``, ``per_clip=``, ``autoencoder=``, ``shuffle=``,
+        ``seed=``, ``fast=``, ...), replacing those of ``options``.
 
     Returns
     -------
@@ -123,9 +156,9 @@ def tf_dataset(
     Raises
     ------
     ValueError
-        No clips, a bad ``frames`` or ``batch_size``. Files that cannot be decoded, have another sample rate or
-        lack the channel raise ``tf.errors.InvalidArgumentError`` naming the file when iterated; validate a tree
-        first with ``asdlens data check``.
+        No clips, a bad ``frames``, ``batch_size`` or option. Files that cannot be decoded, have another sample
+        rate or lack the channel raise ``tf.errors.InvalidArgumentError`` naming the file when iterated; validate
+        a tree first with ``asdlens data check``.
 
     Examples
     --------
@@ -133,6 +166,7 @@ def tf_dataset(
     >>> train = scan("dev_data").select(machine_type="pump", machine_id="00", split="train")  # doctest: +SKIP
     >>> model.fit(tf_dataset(train, "dcase2020", autoencoder=True, shuffle=True), epochs=100)  # doctest: +SKIP
     """
+    opts = TFDataOptions(**fields) if options is None else dataclasses.replace(options, **fields)
     spec = resolve_spec(spec)
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
         raise ValueError(f"frames={frames!r} must be a positive integer")
@@ -140,18 +174,33 @@ def tf_dataset(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"batch_size={batch_size!r} must be a positive integer or None")
-    if isinstance(channel, bool) or not isinstance(channel, int) or channel < 0:
-        raise ValueError(f"channel={channel!r} must be a non-negative integer")
     paths, labels = _table(clips)
-    parallel = tf.data.AUTOTUNE if num_parallel_calls is None else num_parallel_calls
-
     ds = tf.data.Dataset.from_tensor_slices((paths, tf.constant(labels, tf.int32)))
-    if shuffle:
-        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+    if opts.shuffle:
+        ds = ds.shuffle(len(paths), seed=opts.seed, reshuffle_each_iteration=True)
+    ds = ds.map(
+        _vectors(spec, frames, opts),
+        num_parallel_calls=tf.data.AUTOTUNE if opts.num_parallel_calls is None else opts.num_parallel_calls,
+        deterministic=opts.deterministic,
+    )
+    if opts.per_clip:
+        return ds.prefetch(tf.data.AUTOTUNE)
+    ds = ds.flat_map(lambda v, _label, _path: tf.data.Dataset.from_tensor_slices(v))
+    if opts.shuffle:
+        ds = ds.shuffle(opts.shuffle_buffer, seed=opts.seed, reshuffle_each_iteration=True)
+    if batch_size is not None:
+        ds = ds.batch(batch_size, drop_remainder=opts.drop_remainder)
+    if opts.autoencoder:
+        ds = ds.map(lambda x: (x, x))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _vectors(spec: MelSpec, frames: int, opts: TFDataOptions):
+    """The per-clip map: path, label -> (stacked vectors, label, path); the graph checks the frame count."""
 
     def vectors(path, label):
-        y = decode_clip(path, channel=channel, sample_rate=spec.sample_rate)
-        mel = logmel(y, spec, fast=fast)  # [n_mels, T], T known only when the graph runs
+        y = decode_clip(path, channel=opts.channel, sample_rate=spec.sample_rate)
+        mel = logmel(y, spec, fast=opts.fast)  # [n_mels, T], T known only when the graph runs
         checks = [
             tf.debugging.Assert(
                 tf.shape(mel)[1] >= frames,
@@ -161,14 +210,4 @@ def tf_dataset(
         with tf.control_dependencies(checks):
             return stack_frames_tf(mel, frames), label, path
 
-    ds = ds.map(vectors, num_parallel_calls=parallel, deterministic=deterministic)
-    if per_clip:
-        return ds.prefetch(tf.data.AUTOTUNE)
-    ds = ds.flat_map(lambda v, _label, _path: tf.data.Dataset.from_tensor_slices(v))
-    if shuffle:
-        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    if batch_size is not None:
-        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if autoencoder:
-        ds = ds.map(lambda x: (x, x))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return vectors

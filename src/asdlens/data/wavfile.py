@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..pcm import INT16_SCALE
+
 _RIFF_IDS = (b"RIFF", b"RIFX", b"RF64")
 _UNKNOWN_SIZES = (0, 0xFFFFFFFF)
 _NO_FRAMES = "holds no samples (a WAV header with 0 frames)"  # streaming writers leave the data size 0 or -1 ("until end of file")
@@ -217,7 +219,7 @@ def read_audio(
         raise AudioError(info.path, f"float WAV holds {bad} non-finite sample(s) (NaN or inf)")
     out = data[:, channel] if channel is not None else data.T
     if pcm16:
-        return np.multiply(out, np.float32(1.0 / 32768.0), dtype=np.float32)
+        return np.multiply(out, np.float32(1.0 / INT16_SCALE), dtype=np.float32)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-INT16_SCALE = 32768.0  # int16 PCM to [-1, 1), as librosa and soundfile do
+from ..pcm import INT16_SCALE, from_int16
+
+# INT16_SCALE lives in asdlens.pcm; the backends import it from here.
+__all__ = ["INT16_SCALE", "as_batch"]
 
 
 def as_batch(y, *, name: str = "y") -> tuple[np.ndarray, bool]:
@@ -23,7 +26,7 @@ def as_batch(y, *, name: str = "y") -> tuple[np.ndarray, bool]:
             f"{name} must be [samples] or [batch, samples]; got a {arr.ndim}-D array of shape {arr.shape}"
         )
     if arr.dtype == np.int16:
-        arr = arr.astype(np.float32) / np.float32(INT16_SCALE)
+        arr = from_int16(arr)
     elif arr.dtype not in (np.float32, np.float64):
         raise ValueError(f"{name} has dtype {arr.dtype}; use float32, float64, or int16 PCM")
     if arr.shape[-1] == 0 or arr.size == 0:

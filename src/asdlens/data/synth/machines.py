@@ -1,8 +1,8 @@
 """Machine sound models for the synthetic generator: per-ID signatures, anomalies, factory background.
 
-Everything here is a pure function of its arguments and a ``numpy.random.Generator``; :mod:`asdlens.data.synth`
-decides the seeds (per clip) and writes files. The models are deliberately simple but carry what a detector of
-machine sounds keys on:
+Everything here is a pure function of its arguments and a ``numpy.random.Generator``; the rest of
+:mod:`asdlens.data.synth` decides the seeds (per clip) and writes files. The models are deliberately simple but
+carry what a detector of machine sounds keys on:
 
 - rotation: a fundamental ``f0`` with an ID-specific harmonic profile, slow speed wander and per-clip operating
   point (load, speed) whose spread sets how variable the ID's normal sound is (its difficulty);
@@ -42,6 +42,8 @@ TYPE_ANOMALIES: dict[str, tuple[str, ...]] = {
     "ToyCar": ("bearing_clicks", "rubbing", "imbalance", "frequency_drift"),
     "ToyConveyor": ("rubbing", "bearing_clicks", "frequency_drift", "imbalance"),
 }
+#: The anomalies of a type not in TYPE_ANOMALIES (the generic machine of other type names).
+GENERIC_ANOMALIES = ANOMALY_KINDS[:4] + ("leak_hiss",)
 
 # Per type: rotation frequency range (Hz), number of harmonics, harmonic decay, event period range (s) or None.
 _TYPE_MODEL: dict[str, dict] = {
@@ -55,6 +57,11 @@ _TYPE_MODEL: dict[str, dict] = {
 _GENERIC_MODEL = dict(f0=(20.0, 80.0), harmonics=16, decay=(4.0, 10.0), events=None, hum=0.6)
 
 _TABLE = 8192  # wavetable length: nearest-sample lookup, phase error < 2*pi*K/8192
+
+
+def anomaly_kinds(machine_type: str) -> tuple[str, ...]:
+    """The anomalies a machine type can show: ``TYPE_ANOMALIES[machine_type]``, or the generic machine's."""
+    return TYPE_ANOMALIES.get(machine_type, GENERIC_ANOMALIES)
 
 
 def stable_seed(*parts) -> int:
@@ -207,7 +214,6 @@ def machine_sound(
 
     ``severity`` in [0, 1] scales the anomaly; it is multiplied by the ID's ``anomaly_gain``.
     """
-    seconds = n / sr
     strength = float(severity) * sig.anomaly_gain
 
     # Operating point of this clip: speed, load and timbre vary a little from clip to clip (more for IDs with
@@ -243,6 +249,17 @@ def machine_sound(
     if sig.event_period is not None:
         y = _add_events(y, sig, sr, rng, anomaly, strength)
 
+    y = _add_fault_sound(y, sig, sr, rng, anomaly, strength, phase_idx)
+    return (y * 10 ** (load_db / 20.0)).astype(np.float32)
+
+
+def _add_fault_sound(
+    y, sig: Signature, sr: int, rng, anomaly: str | None, strength: float, phase_idx
+) -> np.ndarray:
+    """The anomalies that add a sound of their own: bearing clicks, rubbing once per turn, leak hiss."""
+    n = y.size
+    seconds = n / sr
+    f = _freqs(n, sr)
     if anomaly == "bearing_clicks":
         rate = rng.uniform(5.0, 15.0)  # clicks per second, Poisson
         times = np.cumsum(rng.exponential(1.0 / rate, int(rate * seconds * 2) + 4))
@@ -264,8 +281,7 @@ def machine_sound(
             )
         )
         y += (0.4 * strength) * hiss
-
-    return (y * 10 ** (load_db / 20.0)).astype(np.float32)
+    return y
 
 
 def _add_events(y, sig: Signature, sr: int, rng, anomaly: str | None, strength: float) -> np.ndarray:

@@ -8,9 +8,9 @@ The kind is a stable function of type and section:
 - ``mic`` (microphone position): the target microphone also hears a reflection 1.4 ms later (a comb filter) and
   sits 3 dB further away.
 
-The source domain has two values of its attribute (or one for ``mic``), the target one value outside their range.
-:func:`render_clip` renders one clip with an attribute value in effect; :mod:`asdlens.data.synth_domains` plans and
-writes whole trees.
+The source domain has two values of its attribute (or one for ``mic``), the target one value outside their
+range. :func:`render_shifted` renders one clip with an attribute value in effect; :mod:`asdlens.data.synth.sections`
+lays out whole trees.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .machines import background, machine_sound, mix, reference_power, signature, stable_seed
+from .clip import Take
+from .machines import background, mix, reference_power, signature, stable_seed
 
 SHIFT_KINDS = ("spd", "load", "noise", "mic")
 #: Per kind: source values, target values (one is drawn per section).
@@ -67,46 +68,29 @@ def _shifted_signature(machine_type: str, section: str, key: str, value: str):
     return sig
 
 
-def render_clip(
-    machine_type: str,
-    section: str,
-    attribute: tuple[str, str],
-    key: tuple,
-    *,
-    anomaly: str | None,
-    severity: float,
-    n: int,
-    sr: int,
-    clean: bool = False,
-) -> np.ndarray:
-    """One mono float32 clip of ``machine_type`` section ``section`` with ``attribute`` = (key, value) in effect.
+def render_shifted(take: Take, attribute: tuple[str, str], *, clean: bool = False) -> np.ndarray:
+    """The take of ``take.machine_type`` section ``take.machine_id`` with ``attribute`` = (key, value) in effect,
+    mixed with its hall's background: float32 ``[1, n]``.
 
     ``clean`` leaves the background out (2025's supplemental "machine" recordings).
     """
     name, value = attribute
-    sig = _shifted_signature(machine_type, section, name, value)
-    machine = machine_sound(
-        sig, n, sr, np.random.default_rng(stable_seed("machine", *key)), anomaly=anomaly, severity=severity
-    )
+    section = take.machine_id
+    machine = take.machine(_shifted_signature(take.machine_type, section, name, value))
     if name == "load":
         machine = machine * np.float32(10 ** (1.5 * int(value) / 20.0))
     if name == "mic" and value != "1":
-        delay = int(round(MIC_REFLECTION_S * sr))
+        delay = int(round(MIC_REFLECTION_S * take.sr))
         echo = np.concatenate([np.zeros(delay, np.float32), machine[:-delay]])
         machine = (machine + MIC_REFLECTION_GAIN * echo) * np.float32(10 ** (MIC_DISTANCE_DB / 20.0))
     hall, snr = NOISE_SETTINGS[value] if name == "noise" else ("A", BASE_SNR)
-    noise = background(
-        n, sr, np.random.default_rng(stable_seed("background", *key)), f"{machine_type}/hall {hall}"
-    )
-    ref = reference_power(machine_type, section, sr)
-    base = signature(machine_type, section)
-    y = mix(
+    noise = background(take.n, take.sr, take.rng("background"), f"{take.machine_type}/hall {hall}")
+    return mix(
         machine.astype(np.float32),
         noise,
         snr=None if clean else snr,
-        ref_power=ref,
+        ref_power=reference_power(take.machine_type, section, take.sr),
         channels=1,
-        sig=base,
-        rng=np.random.default_rng(stable_seed("mics", *key)),
+        sig=signature(take.machine_type, section),
+        rng=take.rng("mics"),
     )
-    return y[0]
