@@ -178,3 +178,10 @@ def test_transfer_errors_name_the_problem(clips):
         melspectrogram(clips, SPEC, channels=magnitude, transfer=transfer)
     with pytest.raises(ValueError, match="the Transfer has 257 bins; MelSpec.n_fft=1024 has 513"):
         melspectrogram(clips, MelSpec(n_fft=1024), channels=fitted, transfer=transfer)
+
+
+def test_complex_subtraction_without_transfer_is_the_time_domain_difference(clips):
+    """The STFT is linear: ``C - F`` is the spectrum of ``x0 - x1`` (the toolkits' ``diff`` channel option)."""
+    diff = melspectrogram(clips[:, 0].astype(np.float64) - clips[:, 1], SPEC64)
+    ours = melspectrogram(clips, SPEC64, channels=ChannelSpec("complex_subtraction", transfer="none"))
+    np.testing.assert_allclose(ours, diff, rtol=1e-9, atol=1e-9)

@@ -13,7 +13,7 @@ from .channels import ChannelSpec, resolve_channels
 from .pipeline import run
 from .presets import resolve_spec
 from .spec import MelSpec
-from .transfer import Transfer, transfer_gain
+from .transfer import Transfer, stage_for
 
 
 def melspectrogram(
@@ -88,7 +88,7 @@ def _with_channels(
 ):
     """:func:`melspectrogram` of channel-first audio through the channel stage."""
     batch, clip = as_channels(y, channels)
-    gain = transfer_gain(channels, transfer, spec)
+    stage = stage_for(channels, transfer, spec)
     if backend == "librosa":
         if channels.subtracts:
             raise ValueError(
@@ -118,8 +118,7 @@ def _with_channels(
             n_samples=batch.shape[-1],
             stages=stages,
             fast=fast,
-            channels=channels,
-            gain=gain,
+            channels=stage,
         )
         if backend == "numpy":
             out = {k: _contiguous(v) for k, v in out.items()} if stages else _contiguous(out)

@@ -21,9 +21,27 @@ dtype at the end.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .channels import ChannelSpec
+
+
+@dataclass(frozen=True)
+class ChannelStage:
+    """A channel spec with the data it runs with: what :func:`asdlens.features.pipeline.run` takes as
+    ``channels``.
+
+    Attributes
+    ----------
+    spec : ChannelSpec
+    gain : (re, im) or None
+        A fitted transfer's gain ``[bins]`` (``im`` None for a magnitude gain) in any array type the backend's
+        ``asarray`` takes (NumPy, or a module's buffers); needed only when ``spec.transfer_method == "fitted"``.
+    """
+
+    spec: ChannelSpec
+    gain: tuple | None = None
 
 
 def select(ops: Any, y: Any, channels: ChannelSpec, work: str) -> Any:
@@ -75,15 +93,7 @@ def ls_gain(num_re: Any, num_im: Any, den: Any, eps: float) -> tuple[Any, Any]:
 
 
 def subtract(
-    ops: Any,
-    near: Any,
-    far: Any,
-    channels: ChannelSpec,
-    gain: tuple | None,
-    *,
-    work: str,
-    power: float,
-    dtype: str,
+    ops: Any, near: Any, far: Any, stage: ChannelStage, *, work: str, power: float, dtype: str
 ) -> Any:
     """The subtracted spectrum ``m ** power`` (see the module notes), ``[batch, frames, bins]`` in ``dtype``.
 
@@ -91,10 +101,10 @@ def subtract(
     ----------
     near, far : complex arrays of ``ops``
         STFTs ``[batch, frames, bins]`` of channel 0 and channel 1.
-    gain : (re, im) or None
-        A fitted transfer's gain ``[bins]`` (``im`` None for a magnitude gain), in any array type
-        ``ops.asarray`` takes; needed (only) when ``channels.transfer_method == "fitted"``.
+    stage : ChannelStage
+        The subtraction policy and, for ``transfer="fitted"``, its gain.
     """
+    channels, gain = stage.spec, stage.gain
     c, f = parts(ops, near), parts(ops, far)
     kind, method = channels.transfer_kind, channels.transfer_method
     if method == "clip":

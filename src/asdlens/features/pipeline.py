@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import channel_stage, filters
-from .channels import TIME_POLICIES, ChannelSpec
+from .channel_stage import ChannelStage
+from .channels import TIME_POLICIES
 from .framing import Framing, framing
 from .logscale import apply_log
 from .spec import MelSpec
@@ -72,19 +73,18 @@ def run(
     stages: bool = False,
     fast: bool = False,
     geometry: Framing | None = None,
-    channels: ChannelSpec | None = None,
-    gain: tuple | None = None,
+    channels: ChannelStage | None = None,
 ):
     """Log-mel of a ``[batch, samples]`` array in ``ops``' array type, librosa layout ``[batch, n_mels, frames]``.
 
     ``geometry`` replaces ``framing(spec, n_samples)`` for a graph backend whose clip length is only known when
     the graph runs (its ``n_frames`` may then be a tensor, or None for "as many as ``ops.frame`` yields").
 
-    With ``channels`` (a :class:`~asdlens.features.channels.ChannelSpec`) ``y`` is ``[batch, channels, samples]``
-    (channel 0 near, 1 far; the caller has checked the count) and the channel stage runs first: ``near``, ``far``
-    and ``mean`` on the samples, then the mono pipeline; ``both`` gives ``[batch, 2, n_mels, frames]``; the
-    subtractions combine both channels' spectra (``gain``: a fitted transfer's ``(re, im)``, see
-    :func:`asdlens.features.channel_stage.subtract`).
+    With ``channels`` (a :class:`~asdlens.features.channel_stage.ChannelStage`: the channel spec and a fitted
+    gain) ``y`` is ``[batch, channels, samples]`` (channel 0 near, 1 far; the caller has checked the count) and
+    the channel stage runs first: ``near``, ``far`` and ``mean`` on the samples, then the mono pipeline;
+    ``both`` gives ``[batch, 2, n_mels, frames]``; the subtractions combine both channels' spectra
+    (:func:`asdlens.features.channel_stage.subtract`).
 
     With ``stages=True`` returns a dict of every named stage in librosa layout (time last):
     ``frames`` and ``windowed`` ``[batch, frame_length or n_fft, frames]``, ``spectrum``
@@ -94,7 +94,7 @@ def run(
     """
     if channels is not None:
         return _run_channels(
-            ops, y, spec, channels, gain, n_samples=n_samples, stages=stages, fast=fast, geometry=geometry
+            ops, y, spec, channels, n_samples=n_samples, stages=stages, fast=fast, geometry=geometry
         )
     compiled = getattr(ops, "compiled", None)  # a backend may run the whole call compiled (it may decline)
     if compiled is not None and not stages and geometry is None:
@@ -159,10 +159,9 @@ def _run_block(
     return {name: ops.swap(value) for name, value in named.items()}
 
 
-def _run_channels(
-    ops: Ops, y: Any, spec: MelSpec, channels: ChannelSpec, gain, *, n_samples, stages, fast, geometry
-):
+def _run_channels(ops: Ops, y: Any, spec: MelSpec, stage: ChannelStage, *, n_samples, stages, fast, geometry):
     """:func:`run` with the channel stage in front (``y`` is ``[batch, channels, samples]``)."""
+    channels = stage.spec
     mono = dict(n_samples=n_samples, stages=stages, fast=fast, geometry=geometry)
     work = "float32" if fast else "float64"
     if channels.policy in TIME_POLICIES:
@@ -179,7 +178,7 @@ def _run_channels(
         _, _, near = _spectrum(ops, part[:, 0], g, work, window, spec.n_fft)
         _, _, far = _spectrum(ops, part[:, 1], g, work, window, spec.n_fft)
         spectrum = channel_stage.subtract(
-            ops, near, far, channels, gain, work=work, power=spec.power, dtype=spec.dtype
+            ops, near, far, stage, work=work, power=spec.power, dtype=spec.dtype
         )
         mel = ops.mel(spectrum, basis)
         out = apply_log(ops, mel, spec)

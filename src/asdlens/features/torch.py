@@ -13,6 +13,7 @@ import torch
 from . import filters
 from .audio import INT16_SCALE
 from .backends.torch import TorchOps, banded, torch_dtype
+from .channel_stage import ChannelStage
 from .channels import ChannelSpec, resolve_channels
 from .pipeline import run
 from .presets import resolve_spec
@@ -100,15 +101,14 @@ class LogMel(torch.nn.Module):
         ops = _BufferOps(self.window, self.mel_basis)
         if self.channels is not None:
             batch, one = _check_channels(y, self.channels)
-            gain = self._gain()
+            stage = ChannelStage(self.channels, self._gain())
             out = run(
                 ops,
                 batch,
                 self.spec,
                 n_samples=batch.shape[-1],
                 fast=self.fast,
-                channels=self.channels,
-                gain=gain,
+                channels=stage,
             )
             return out[0] if one else out
         y = _check_audio(y)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..keys import stable_hash
-from . import channel_stage
+from . import channel_stage as stage_math
+from .channel_stage import ChannelStage
 from .channels import ChannelSpec
 from .spec import MelSpec
 
@@ -101,8 +102,13 @@ class Transfer:
             )
 
 
+def stage_for(channels: ChannelSpec, transfer: Transfer | None, spec: MelSpec) -> ChannelStage:
+    """The ``channels`` argument of :func:`asdlens.features.pipeline.run`: the spec with its checked gain."""
+    return ChannelStage(channels, transfer_gain(channels, transfer, spec))
+
+
 def transfer_gain(channels: ChannelSpec, transfer: Transfer | None, spec: MelSpec) -> tuple | None:
-    """The ``gain`` argument of :func:`asdlens.features.pipeline.run`: checked ``(re, im)``, or None.
+    """A fitted transfer's checked ``(re, im)`` (:meth:`Transfer.parts`), or None when the spec needs none.
 
     Raises
     ------
@@ -161,9 +167,7 @@ def estimate_transfer(spectra: Iterable, *, kind: str, eps: float = 1e-12) -> Tr
                 f"spectra[{i}] has {s.shape[1]} bins; the clips before it had {total[2].shape[-1]}"
             )
         s = np.swapaxes(s.astype(np.complex128, copy=False), -1, -2)  # [2, frames, bins]
-        sums = channel_stage.ls_sums(
-            OPS, channel_stage.parts(OPS, s[0]), channel_stage.parts(OPS, s[1]), kind
-        )
+        sums = stage_math.ls_sums(OPS, stage_math.parts(OPS, s[0]), stage_math.parts(OPS, s[1]), kind)
         total = (
             list(sums)
             if total is None
@@ -172,7 +176,7 @@ def estimate_transfer(spectra: Iterable, *, kind: str, eps: float = 1e-12) -> Tr
         clips += 1
     if total is None:
         raise ValueError("estimate_transfer needs at least one clip")
-    re, im = channel_stage.ls_gain(*total, eps)
+    re, im = stage_math.ls_gain(*total, eps)
     return Transfer.from_parts(re[0], None if im is None else im[0], clips=clips)
 
 

@@ -33,7 +33,7 @@ from ..channels import ChannelSpec, resolve_channels
 from ..framing import Framing, framing
 from ..presets import resolve_spec
 from ..spec import MelSpec
-from ..transfer import Transfer, transfer_gain
+from ..transfer import Transfer, stage_for
 from .numpy import _BandedBasis
 
 _LN10 = math.log(10.0)
@@ -278,10 +278,10 @@ def logmel(
         if rank not in (1, 2):
             raise ValueError(f"y must be [samples] or [batch, samples]; got a tensor of shape {y.shape}")
         batch = _checked(y)
-        batch, one, gain = (batch[None, :] if rank == 1 else batch), rank == 1, None
+        batch, one, stage = (batch[None, :] if rank == 1 else batch), rank == 1, None
     else:
         channels = resolve_channels(channels)
-        gain = transfer_gain(channels, transfer, spec)
+        stage = stage_for(channels, transfer, spec)
         batch, one = _channel_batch(y, channels), rank in (1, 2)
     n_static = batch.shape[-1]
     if n_static is not None:
@@ -300,8 +300,7 @@ def logmel(
         stages=stages,
         fast=fast,
         geometry=geometry,
-        channels=channels,
-        gain=gain,
+        channels=stage,
     )
     if one:
         return {k: v[0] for k, v in out.items()} if stages else out[0]
