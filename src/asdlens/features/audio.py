@@ -39,3 +39,33 @@ def as_batch(y, *, name: str = "y") -> tuple[np.ndarray, bool]:
         raise ValueError(f"{name} has {count} non-finite value(s) (NaN or inf); the first is at {where}")
     squeeze = arr.ndim == 1
     return (arr[None, :] if squeeze else arr), squeeze
+
+
+def as_channels(y, channels, *, name: str = "y") -> tuple[np.ndarray, bool]:
+    """Check channel-first audio for a channel spec; return it as ``[batch, channels, samples]`` plus whether it
+    was one clip.
+
+    Accepts ``[samples]`` (a mono clip), ``[channels, samples]`` (one clip) or ``[batch, channels, samples]``,
+    in float32, float64 or int16 (scaled by 1/32768). Channel 0 is the near, channel 1 the far microphone.
+
+    Parameters
+    ----------
+    channels : asdlens.features.ChannelSpec
+        The policy; it says how many channels it needs (:meth:`ChannelSpec.check_channels`).
+
+    Raises
+    ------
+    ValueError
+        As :func:`as_batch` (rank, dtype, empty, non-finite), or a channel count the policy cannot use.
+    """
+    arr = np.asarray(y)
+    if arr.ndim not in (1, 2, 3):
+        raise ValueError(
+            f"{name} must be [samples], [channels, samples] or [batch, channels, samples] with a channel spec; "
+            f"got a {arr.ndim}-D array of shape {arr.shape}"
+        )
+    clip = arr.ndim < 3
+    arr = arr.reshape(1, 1, -1) if arr.ndim == 1 else (arr[None] if arr.ndim == 2 else arr)
+    channels.check_channels(arr.shape[1], shape=np.shape(y), name=name)
+    flat, _ = as_batch(arr.reshape(-1, arr.shape[-1]) if arr.shape[-1] else arr.reshape(1, 0), name=name)
+    return flat.reshape(arr.shape), clip

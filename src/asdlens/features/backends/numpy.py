@@ -187,6 +187,30 @@ class NumpyOps:
     def concat(self, parts):
         return np.concatenate(parts, axis=0)
 
+    def real(self, x):
+        return np.real(x)
+
+    def imag(self, x):
+        return np.imag(x)
+
+    def sqrt(self, x):
+        return np.sqrt(x)
+
+    def pow(self, x, p):
+        return np.power(x, p)
+
+    def where(self, cond, x, y):
+        return np.where(cond, x, y)
+
+    def sum_frames(self, x):
+        return np.sum(x, axis=-2, keepdims=True)
+
+    def flatten_planes(self, x):
+        return np.reshape(x, (-1, x.shape[-1]))
+
+    def unflatten_planes(self, x, planes):
+        return np.reshape(x, (-1, planes, *x.shape[1:]))
+
     def compiled(self, y, spec, *, n_samples: int, fast: bool):
         """A float32 call without stages, clip by clip through :func:`clip_logmel` (None: the generic path)."""
         if spec.dtype != "float32" or np.ndim(y) != 2:

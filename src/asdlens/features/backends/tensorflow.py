@@ -29,9 +29,11 @@ import tensorflow as tf
 
 from .. import pipeline
 from ..audio import INT16_SCALE
+from ..channels import ChannelSpec, resolve_channels
 from ..framing import Framing, framing
 from ..presets import resolve_spec
 from ..spec import MelSpec
+from ..transfer import Transfer, stage_for
 from .numpy import _BandedBasis
 
 _LN10 = math.log(10.0)
@@ -106,6 +108,37 @@ class TensorflowOps:
 
     def concat(self, parts):
         return tf.concat(parts, axis=0)
+
+    def real(self, x):
+        return tf.math.real(x)
+
+    def imag(self, x):
+        return tf.math.imag(x)
+
+    def sqrt(self, x):
+        return tf.sqrt(x)
+
+    def pow(self, x, p):
+        return tf.pow(x, tf.constant(p, x.dtype))
+
+    def where(self, cond, x, y):
+        return tf.where(cond, x, y)
+
+    def sum_frames(self, x):
+        return tf.reduce_sum(x, axis=-2, keepdims=True)
+
+    def flatten_planes(self, x):
+        x = tf.convert_to_tensor(x)
+        return tf.reshape(x, [-1, _dim(x, -1)])
+
+    def unflatten_planes(self, x, planes):
+        return tf.reshape(x, [-1, planes, *(_dim(x, i) for i in range(1, x.shape.rank))])
+
+
+def _dim(x, axis: int):
+    """Axis ``axis`` of ``x``: the static size where known (it keeps the graph's static shape), else a tensor."""
+    size = x.shape[axis]
+    return size if size is not None else tf.shape(x)[axis]
 
 
 GRAPH_OPS = TensorflowOps()  # op by op: inside the caller's graph (logmel) or in a compiled function
@@ -188,7 +221,15 @@ def _remember(cache: OrderedDict, key, value) -> None:
 OPS = CompilingTensorflowOps()
 
 
-def logmel(y, spec: MelSpec | str | dict = "librosa", *, fast: bool = False, stages: bool = False):
+def logmel(
+    y,
+    spec: MelSpec | str | dict = "librosa",
+    *,
+    fast: bool = False,
+    stages: bool = False,
+    channels: ChannelSpec | str | dict | None = None,
+    transfer: Transfer | None = None,
+):
     """Log-mel of a ``tf.Tensor``, graph-safe: usable eagerly, in ``tf.function`` and in ``tf.data.Dataset.map``.
 
     The same numbers as ``melspectrogram(y, spec, backend="tensorflow")``, without a NumPy round trip. The
@@ -197,26 +238,32 @@ def logmel(y, spec: MelSpec | str | dict = "librosa", *, fast: bool = False, sta
     Parameters
     ----------
     y : tf.Tensor or array_like
-        ``[samples]`` or ``[batch, samples]``; float32, float64, or int16 PCM (scaled by 1/32768).
+        ``[samples]`` or ``[batch, samples]``; float32, float64, or int16 PCM (scaled by 1/32768). With
+        ``channels``: channel-first, ``[samples]`` (mono), ``[channels, samples]`` or ``[batch, channels,
+        samples]`` (channel 0 near, 1 far).
     spec : MelSpec, str or dict
         A spec, a preset name or a mapping of fields (see :func:`asdlens.features.resolve_spec`).
     fast : bool
         Float32 frames and FFT instead of float64 (see :mod:`asdlens.features.pipeline`).
     stages : bool
         Return a dict of every named stage instead of the last.
+    channels : ChannelSpec, str or dict, optional
+        The channel stage (see :class:`asdlens.features.ChannelSpec`); None: mono input, no stage.
+    transfer : Transfer, optional
+        The fitted gain of ``ChannelSpec(transfer="fitted")``; embedded in the graph as a constant.
 
     Returns
     -------
     tf.Tensor or dict
-        ``[..., n_mels, n_frames]`` in ``spec.dtype``.
+        ``[..., n_mels, n_frames]`` in ``spec.dtype`` (policy ``both``: ``[..., 2, n_mels, n_frames]``).
 
     Raises
     ------
     ValueError
-        At trace time: wrong rank or dtype, or a static length too short for the spec.
+        At trace time: wrong rank, dtype or channel count, or a static length too short for the spec.
     tf.errors.InvalidArgumentError
-        When the graph runs: non-finite samples, an empty clip, or a dynamic length too short for the spec
-        (the message says which).
+        When the graph runs: non-finite samples, an empty clip, a dynamic length too short for the spec or a
+        dynamic channel count the policy cannot use (the message says which).
 
     Examples
     --------
@@ -225,14 +272,17 @@ def logmel(y, spec: MelSpec | str | dict = "librosa", *, fast: bool = False, sta
     spec = resolve_spec(spec)
     y = tf.convert_to_tensor(y)
     rank = y.shape.rank
-    if rank not in (1, 2):
-        raise ValueError(f"y must be [samples] or [batch, samples]; got a tensor of shape {y.shape}")
-    if y.dtype == tf.int16:
-        y = tf.cast(y, tf.float32) / INT16_SCALE
-    elif y.dtype not in (tf.float32, tf.float64):
-        raise ValueError(f"y has dtype {y.dtype.name}; use float32, float64, or int16 PCM")
-    y = tf.debugging.assert_all_finite(y, "y has non-finite values (NaN or inf)")
-    batch = y[None, :] if rank == 1 else y
+    if channels is None:
+        if transfer is not None:
+            raise ValueError("a Transfer was given without a channel spec; pass channels=ChannelSpec(...)")
+        if rank not in (1, 2):
+            raise ValueError(f"y must be [samples] or [batch, samples]; got a tensor of shape {y.shape}")
+        batch = _checked(y)
+        batch, one, stage = (batch[None, :] if rank == 1 else batch), rank == 1, None
+    else:
+        channels = resolve_channels(channels)
+        stage = stage_for(channels, transfer, spec)
+        batch, one = _channel_batch(y, channels), rank in (1, 2)
     n_static = batch.shape[-1]
     if n_static is not None:
         if n_static == 0:
@@ -243,11 +293,53 @@ def logmel(y, spec: MelSpec | str | dict = "librosa", *, fast: bool = False, sta
         with tf.control_dependencies(_geometry_checks(spec, tf.shape(batch)[-1])):
             batch = tf.identity(batch)
     out = pipeline.run(
-        GRAPH_OPS, batch, spec, n_samples=n_static, stages=stages, fast=fast, geometry=geometry
+        GRAPH_OPS,
+        batch,
+        spec,
+        n_samples=n_static,
+        stages=stages,
+        fast=fast,
+        geometry=geometry,
+        channels=stage,
     )
-    if rank == 1:
+    if one:
         return {k: v[0] for k, v in out.items()} if stages else out[0]
     return out
+
+
+def _checked(y):
+    """``y`` scaled to float if int16 PCM, its dtype checked, and a run-time check that it is finite."""
+    if y.dtype == tf.int16:
+        y = tf.cast(y, tf.float32) / INT16_SCALE
+    elif y.dtype not in (tf.float32, tf.float64):
+        raise ValueError(f"y has dtype {y.dtype.name}; use float32, float64, or int16 PCM")
+    return tf.debugging.assert_all_finite(y, "y has non-finite values (NaN or inf)")
+
+
+def _channel_batch(y, channels: ChannelSpec):
+    """Channel-first ``y`` as ``[batch, channels, samples]``, checked (statically where the shape is known)."""
+    rank = y.shape.rank
+    if rank not in (1, 2, 3):
+        raise ValueError(
+            "y must be [samples], [channels, samples] or [batch, channels, samples] with a channel spec; got a "
+            f"tensor of shape {y.shape}"
+        )
+    y = _checked(y)
+    batch = y[None, None, :] if rank == 1 else (y[None] if rank == 2 else y)
+    n_channels = batch.shape[1]
+    if n_channels is not None:
+        channels.check_channels(n_channels, shape=tuple(y.shape), name="y")
+        return batch
+    count = tf.shape(batch)[1]
+    if channels.n_channels == 1:
+        ok = tf.logical_or(tf.equal(count, 1), tf.equal(count, 2))
+        check = tf.debugging.Assert(ok, ["y must have 1 or 2 channels [near, far]; it has", count])
+    else:
+        check = tf.debugging.assert_equal(
+            count, 2, message=f"ChannelSpec(policy={channels.policy!r}) needs two channels [near, far]"
+        )
+    with tf.control_dependencies([check]):
+        return tf.identity(batch)
 
 
 def _dynamic_framing(spec: MelSpec, n) -> Framing:

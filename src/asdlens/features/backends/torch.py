@@ -107,5 +107,29 @@ class TorchOps:
     def concat(self, parts):
         return torch.cat(parts, dim=0)
 
+    def real(self, x):
+        return x.real
+
+    def imag(self, x):
+        return x.imag
+
+    def sqrt(self, x):
+        return torch.sqrt(x)
+
+    def pow(self, x, p):
+        return torch.pow(x, p)
+
+    def where(self, cond, x, y):
+        return torch.where(cond, x, y)
+
+    def sum_frames(self, x):
+        return torch.sum(x, dim=-2, keepdim=True)
+
+    def flatten_planes(self, x):
+        return x.reshape(-1, x.shape[-1])  # a NumPy array (melspectrogram's input) or a tensor
+
+    def unflatten_planes(self, x, planes):
+        return x.reshape(-1, planes, *x.shape[1:])
+
 
 OPS = TorchOps()
