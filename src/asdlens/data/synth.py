@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .clips import SECTION_LAYOUTS
+from .clips import LAYOUTS, layout_spec
 from .layouts import DCASE2020_TYPES, MIMII_IDS, MIMII_SNRS, MIMII_TYPES
 from .machines import (
     ANOMALY_KINDS,
@@ -388,9 +388,8 @@ def generate(
     pathlib.Path
         ``out``.
     """
-    allowed = ("dcase2020", "mimii", *SECTION_LAYOUTS)
-    if layout not in allowed:
-        raise ValueError(f"layout={layout!r} is not allowed; choose one of {list(allowed)}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout={layout!r} is not allowed; choose one of {list(LAYOUTS)}")
     for name, value in (
         ("n_train", n_train),
         ("n_test_normal", n_test_normal),
@@ -400,7 +399,7 @@ def generate(
     ):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise ValueError(f"{name}={value!r} must be a non-negative integer")
-    if layout in SECTION_LAYOUTS:
+    if layout_spec(layout).sections:
         from .synth_domains import generate_sections
 
         return generate_sections(**locals())
