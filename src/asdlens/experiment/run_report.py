@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..evaluate import reference, snr_folder
-from ..models.families import DEFAULT_SCORE, EMBEDDING_BACKENDS, model_family
+from ..models.families import DEFAULT_SCORE, EMBEDDING_SCORERS, model_family
 from ..report.numbers import fmt
 from .config import Experiment, load_experiment
 
@@ -87,7 +87,7 @@ def describe_detector(exp: Experiment) -> str:
                 "ID's training embeddings (Ledoit-Wolf)"}[s.backend]  # fmt: skip
         score = (
             f"{what}, on the clip embedding"
-            if s.backend in EMBEDDING_BACKENDS or family != "autoencoder"
+            if s.backend in EMBEDDING_SCORERS or family != "autoencoder"
             else what
         )
     unit = {"type": "machine type", "id": "machine ID", "all": "run (all machine types)"}[exp.model.per]
