@@ -130,8 +130,14 @@ def strong_system_rows(
         },
     ]
     for system in systems:
-        rows.append({"system": system.name, "per_type": dict(system.per_type), "mean": system.mean(types),
-                     "caveat": system.caveat or ""})  # fmt: skip
+        rows.append(
+            {
+                "system": system.name,
+                "per_type": dict(system.per_type),
+                "mean": system.mean(types),
+                "caveat": system.caveat or "",
+            }
+        )
     return source, rows
 
 
@@ -139,8 +145,12 @@ def official_score_rows(mean_auc: float | None, mean_pauc: float | None) -> tupl
     """This run's DCASE 2020 official score beside the published ones (``system``, ``dev``, ``eval``,
     ``note``; fractions or None), and the published table's source note."""
     source, rows = official_scores()
-    ours = {"system": "this run", "dev": official_score_2020(mean_auc, mean_pauc), "eval": None,
-            "note": "over this run's machine types"}  # fmt: skip
+    ours = {
+        "system": "this run",
+        "dev": official_score_2020(mean_auc, mean_pauc),
+        "eval": None,
+        "note": "over this run's machine types",
+    }
     return source, [ours, *rows]
 
 
