@@ -86,19 +86,30 @@ def run(
             exp, data_root=data, out_dir=out, cache_dir=cache, progress=not quiet, report=not no_report,
             skip_bad=skip_bad, **engine,
         )  # fmt: skip
-    print_results(result.results_dict(), title=f"{exp.name}: {out}")
+    from rich.console import Console
+
+    console = Console()
+    print_results(result.results_dict(), title=f"{exp.name}: {out}", console=console)
     c = result.counters
+    # two short lines, not one the terminal would break inside a number at 80 columns
     typer.echo(
         f"features {c['features_computed']} computed / {c['features_cached']} cached, models "
-        f"{c['models_trained']} trained / {c['models_cached']} cached, scores {c['scores_computed']} computed / "
-        f"{c['scores_cached']} cached; {result.timings['total']:.1f} s"
+        f"{c['models_trained']} trained / {c['models_cached']} cached,"
+    )
+    typer.echo(
+        f"scores {c['scores_computed']} computed / {c['scores_cached']} cached; {result.timings['total']:.1f} s"
     )
     files = result.protocol.files_written()
-    typer.echo(f"wrote {out}/results.json, {files}" + ("" if no_report else f", {out}/report.html"))
-    _ran_on(out)
+    _line(console, f"wrote {out}/results.json, {files}" + ("" if no_report else f", {out}/report.html"))
+    _ran_on(out, console)
 
 
-def _ran_on(run_dir: Path) -> None:
+def _line(console, text: str) -> None:
+    """A plain line, wrapped between words at the console's width (paths and versions are never cut)."""
+    console.print(text, markup=False, highlight=False)
+
+
+def _ran_on(run_dir: Path, console) -> None:
     """The machine line of a run folder's run.json (every figure says where it came from)."""
     from ..runtime import machine_summary
 
@@ -106,7 +117,7 @@ def _ran_on(run_dir: Path) -> None:
         machine = json.loads((run_dir / "run.json").read_text())["machine"]
     except (OSError, ValueError, KeyError):
         return
-    typer.echo(f"ran on: {machine_summary(machine)}")
+    _line(console, f"ran on: {machine_summary(machine)}")
 
 
 def results(
@@ -130,8 +141,11 @@ def results(
     if as_json:
         typer.echo(json.dumps(protocol.with_published(data), indent=2))
         return
-    print_results(data, title=str(run_dir))
-    _ran_on(run_dir)
+    from rich.console import Console
+
+    console = Console()
+    print_results(data, title=str(run_dir), console=console)
+    _ran_on(run_dir, console)
 
 
 def register(app: typer.Typer) -> None:
