@@ -68,6 +68,8 @@ def histogram_figure(
         ax.legend(fontsize=6)
     axes[0][0].set_ylabel("clips")
     fig.suptitle(title)
+    fig.tight_layout()
+    fig.subplots_adjust(top=0.8)  # the panels' titles below the figure's, not under it
     return fig
 
 

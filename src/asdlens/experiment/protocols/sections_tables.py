@@ -79,16 +79,12 @@ def print_section_tables(protocol, data: dict[str, Any], console, *, title: str)
     rows = section_rows(official["sections"], columns, table_, system)
     published = any(r[f"published_{c}"] is not None for r in rows for c in columns)
     console.print(f"[bold]{title}[/] ({layout})", highlight=False)
-    auc = [(f"auc_{d}", d) for d in ("source", "target")]
+    # the year's official columns, each with the domain it is per (None: per section)
+    per = [(c, c.partition("_")[2] or None) for c in columns]
+    auc, pauc = [x for x in per if x[0].startswith("auc")], [x for x in per if x[0].startswith("pauc")]
     console.print(_metric_table("AUC per section x domain", rows, auc, published))
-    if rule.pauc == "domain":
-        console.print(
-            _metric_table(
-                "pAUC per section x domain", rows, [(f"pauc_{d}", d) for d in ("source", "target")], published
-            )
-        )
-    else:
-        console.print(_metric_table("pAUC per section", rows, [("pauc", None)], published))
+    pauc_title = "pAUC per section x domain" if pauc[0][1] else "pAUC per section"
+    console.print(_metric_table(pauc_title, rows, pauc, published))
     below = [
         f"AUC: {rule.auc_clips}; pAUC: "
         + ("that domain's clips" if rule.pauc == "domain" else "the section's")
