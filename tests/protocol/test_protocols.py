@@ -19,7 +19,7 @@ from asdlens.data import LAYOUT_SPECS, LAYOUTS, GroupKey, layout_spec
 from asdlens.data.synth import generate
 from asdlens.evaluate import RULES, official_columns
 from asdlens.experiment import load_experiment, run_experiment
-from asdlens.experiment.protocols import EvaluationProtocol, protocol_of, register, registered
+from asdlens.experiment.protocols import EvaluationProtocol, protocol_of, register, registered, require
 from asdlens.experiment.protocols.ids import IdsProtocol
 from asdlens.experiment.protocols.sections import YEARS, SectionsProtocol
 from asdlens.experiment.results import results_json
@@ -101,7 +101,7 @@ class AboveMedian(EvaluationProtocol):
         return "share.csv"
 
     def check_results(self, data) -> None:
-        data["share_above_median"]  # noqa: B018 - KeyError if missing
+        require(data, "share_above_median")
 
     def print_tables(self, data, console, *, title: str) -> None:
         for label, share in data["share_above_median"].items():

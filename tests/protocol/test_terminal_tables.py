@@ -127,3 +127,21 @@ def test_the_results_command_at_80_columns(tmp_path):
     assert f"score {fmt(data['official_score_2020'])}" in out.output
     tokens = set(re.findall(r"[+-]?\d+(?:\.\d+)?", out.output))
     assert not [n for n in _numbers(data) if n not in tokens]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"layout": "dcase2020", "results": []}, "results.json has no 'averages'"),
+        (
+            {"layout": "dcase2023", "official": {}, "domains": [], "official_score": None},
+            "official has no 'sections'",
+        ),
+        ({"layout": "dcase2030"}, "dataset.layout='dcase2030' has no evaluation protocol"),
+    ],
+)
+def test_the_results_command_names_what_a_results_json_lacks(data, message, tmp_path):
+    (tmp_path / "results.json").write_text(json.dumps(data))
+    out = CliRunner().invoke(app, ["results", str(tmp_path)])
+    assert out.exit_code == 2 and "not a results.json written by asdlens run" in out.output, out.output
+    assert message in " ".join(out.output.split())

@@ -109,6 +109,13 @@ class EvaluationProtocol:
         raise NotImplementedError
 
 
+def require(data: dict[str, Any], *keys: str, where: str = "results.json") -> None:
+    """Raise ``KeyError`` naming the first of ``keys`` missing from ``data`` (for :meth:`check_results`)."""
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise KeyError(f"{where} has no {missing[0]!r}")
+
+
 _REGISTRY: dict[str, EvaluationProtocol] = {}
 _BUILTINS_LOADED = False
 
@@ -175,4 +182,4 @@ def protocol_of(layout: str) -> EvaluationProtocol:
     return _REGISTRY[layout]
 
 
-__all__ = ["EvaluationProtocol", "protocol_of", "register", "registered"]
+__all__ = ["EvaluationProtocol", "protocol_of", "register", "registered", "require"]

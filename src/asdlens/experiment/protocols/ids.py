@@ -30,7 +30,7 @@ from ...evaluate import (
     write_result_csv,
 )
 from ..results import results_json
-from . import EvaluationProtocol
+from . import EvaluationProtocol, require
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class IdsProtocol(EvaluationProtocol):
             write_mimii_result_yaml(out / "result.yaml", e.results)
 
     def check_results(self, data: dict[str, Any]) -> None:
-        data["results"], data["layout"], data["averages"], data["mean"]  # noqa: B018 - KeyError if missing
+        require(data, "layout", "results", "averages", "mean")
 
     def with_published(self, data: dict[str, Any]) -> dict[str, Any]:
         from ...evaluate.published import comparison_rows

@@ -39,7 +39,7 @@ from ...evaluate import (
 )
 from ..plan import Plan, training_group
 from ..results import results_json
-from . import EvaluationProtocol
+from . import EvaluationProtocol, require
 
 #: The file the year's evaluator-style result is written to, in the run folder.
 RESULT_CSV = "result.csv"
@@ -253,9 +253,9 @@ class SectionsProtocol(EvaluationProtocol):
         return "the anomaly_score/decision_result files, result.csv"
 
     def check_results(self, data: dict[str, Any]) -> None:
-        data["layout"], data["official"], data["domains"], data["official_score"]  # noqa: B018 - KeyError if missing
+        require(data, "layout", "official", "domains", "official_score")
         if data["official"] is not None:
-            data["official"]["sections"], data["official"]["types"], data["official"]["overall"]  # noqa: B018
+            require(data["official"], "sections", "types", "overall", where="results.json official")
 
     def with_published(self, data: dict[str, Any]) -> dict[str, Any]:
         from ...evaluate import official_columns
