@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from asdlens.data import read_audio, scan
+from asdlens.data import clips, read_audio, scan
 from asdlens.data.synth import SynthOptions, families, generate, options, read_manifest
 from asdlens.data.synth.clip import NORMAL, Take, mixes
 from asdlens.data.synth.files import Rendered, write_wav
@@ -87,6 +87,7 @@ def test_a_two_channel_family_is_one_more_user_of_the_skeleton(tmp_path, monkeyp
     ``[2, samples]``; the skeleton validates, prepares the folder, writes the clips and the manifest."""
     two = families.TreeFamily("two microphones", _two_mics, _render_near_and_far, MANIFEST_FIELDS)
     monkeypatch.setattr(options, "LAYOUTS", (*options.LAYOUTS, "twomics"))
+    monkeypatch.setitem(clips.LAYOUT_SPECS, "twomics", clips.LayoutSpec("twomics", "dcase2020", "id", 2))
     monkeypatch.setitem(families.FAMILIES, "twomics", two)
     seen = []
     root = generate(

@@ -42,10 +42,10 @@ def test_only_a_familys_own_score_is_exported():
     """An artifact never computes another score than its run: every other back-end is refused with its reason,
     and so is a family nothing can export yet."""
     from asdlens.deploy.families import RECONSTRUCTION_MSE, family_for
-    from asdlens.models.families import BACKENDS
+    from asdlens.models.families import SCORERS
 
     assert family_for("dcase2020_autoencoder", "default") is RECONSTRUCTION_MSE
-    for backend in set(BACKENDS) - {"default"}:
+    for backend in set(SCORERS) - {"default"}:
         with pytest.raises(ValueError, match=rf"scoring.backend='{backend}' cannot be exported: \w+"):
             family_for("dcase2020_autoencoder", backend)
     with pytest.raises(ValueError, match=r"model 'margin_cnn' has no export family"):

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from detector_fixtures import settings, subset
 
-from asdlens.models.backends import ClassConfidence, KNearestCosine
 from asdlens.models.base import TrainingEmbeddings, clip_classes
 from asdlens.models.detectors import load_detector, make_detector
+from asdlens.models.scorers import ClassConfidence, KNearestCosine
 
 FAMILIES = {
     "autoencoder": ["training.epochs=2", "training.batch_size=64"],

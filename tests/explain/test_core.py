@@ -6,6 +6,8 @@ import pytest
 
 from asdlens.evaluate.metrics import IdResult
 from asdlens.experiment import load_experiment
+from asdlens.experiment.protocols import protocol_of
+from asdlens.experiment.protocols.ids import id_evaluation
 from asdlens.explain import ladder
 
 REF = load_experiment("dcase2020")
@@ -23,7 +25,8 @@ def known_value_run(effect):
             IdResult("pump", mid, None, auc + d, auc / 2 + d, 10, 10)
             for mid, d in (("00", 0.01), ("02", -0.01))
         ]
-        return SimpleNamespace(results=rows, counters={"models_trained": 1})
+        return SimpleNamespace(protocol=protocol_of("dcase2020"), evaluation=id_evaluation(rows),
+                               counters={"models_trained": 1})  # fmt: skip
 
     def run_many(exps):  # the whole plan at once, as asdlens.experiment.run_experiments gets it
         return [run_one(e) for e in exps]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_distances
 
-from asdlens.models.backends import KNearestCosine
 from asdlens.models.beam import BEAM
 from asdlens.models.density_knn import VarianceMinimisedKNN
+from asdlens.models.scorers import KNearestCosine
 
 
 @pytest.fixture(scope="module")

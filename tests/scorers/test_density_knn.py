@@ -17,8 +17,8 @@ from sklearn.metrics import pairwise_distances as sk_pairwise
 from sklearn.metrics.pairwise import cosine_distances
 from sklearn.neighbors import NearestNeighbors
 
-from asdlens.models.backends import KNearestCosine
 from asdlens.models.density_knn import LocalDensityKNN, VarianceMinimisedKNN
+from asdlens.models.scorers import KNearestCosine
 
 
 @pytest.fixture(scope="module")

@@ -13,18 +13,18 @@ from sklearn.covariance import LedoitWolf
 from sklearn.metrics.pairwise import cosine_distances
 from sklearn.neighbors import NearestNeighbors
 
-from asdlens.models.backends import Backend, KNearestCosine, MahalanobisBackend
 from asdlens.models.beam import BEAM
 from asdlens.models.density_knn import LocalDensityKNN
 from asdlens.models.domains import SeparateDomains, fit_backend
 from asdlens.models.fusion import ZMinFusion, self_scores
 from asdlens.models.pca_residual import PCAResidual
+from asdlens.models.scorers import KNearestCosine, MahalanobisScorer, Scorer
 
 
-class Affine(Backend):
+class Affine(Scorer):
     """``c * a(x) + e`` of a wrapped back-end (self-scores likewise): a test double for rescaled scores."""
 
-    def __init__(self, inner: Backend, c: float = 1.0, e: float = 0.0):
+    def __init__(self, inner: Scorer, c: float = 1.0, e: float = 0.0):
         self.inner, self.c, self.e = inner, c, e
 
     def get_params(self) -> dict:
@@ -43,7 +43,7 @@ class Affine(Backend):
         return self.c * self_scores(self.inner, self._X) + self.e
 
 
-class Constant(Backend):
+class Constant(Scorer):
     def fit(self, X) -> Constant:
         self.n_features_in_ = np.asarray(X).shape[1]
         return self
@@ -110,7 +110,7 @@ def test_zmin_is_the_minimum_of_self_score_z_values(data):
     z = np.stack(
         [(knn_test - knn_self.mean()) / knn_self.std(), (maha_test - maha_self.mean()) / maha_self.std()]
     )
-    fusion = ZMinFusion([KNearestCosine(1), MahalanobisBackend()]).fit(train, domains)
+    fusion = ZMinFusion([KNearestCosine(1), MahalanobisScorer()]).fit(train, domains)
     np.testing.assert_allclose(fusion.z_scores(test), z.T, rtol=1e-8)
     np.testing.assert_allclose(fusion.anomaly_score(test), z.min(axis=0), rtol=1e-8)
     np.testing.assert_allclose(fusion.score_samples(test), -z.min(axis=0), rtol=1e-8)
@@ -118,7 +118,7 @@ def test_zmin_is_the_minimum_of_self_score_z_values(data):
 
 def test_zmin_ignores_each_backends_affine_rescaling_and_order(data):
     train, domains, test = data
-    members = [LocalDensityKNN(2), PCAResidual(3), SeparateDomains(BEAM(n_bands=2)), MahalanobisBackend()]
+    members = [LocalDensityKNN(2), PCAResidual(3), SeparateDomains(BEAM(n_bands=2)), MahalanobisScorer()]
     base = ZMinFusion(members).fit(train, domains).anomaly_score(test)
     rescaled = [
         Affine(members[0], 40.0, -3.0),
@@ -140,7 +140,7 @@ def test_fusion_errors_name_the_problem(data):
     train, _, _ = data
     with pytest.raises(ValueError, match=r"must be a sequence of two or more back-ends"):
         ZMinFusion([KNearestCosine(1)])
-    with pytest.raises(ValueError, match=r"'knn' is not a Backend"):
+    with pytest.raises(ValueError, match=r"'knn' is not a Scorer"):
         ZMinFusion([KNearestCosine(1), "knn"])
     with pytest.raises(ValueError, match=r"self-scores of Constant\(\) have mean 0 and standard deviation 0"):
         ZMinFusion([KNearestCosine(1), Constant()]).fit(train)
@@ -150,7 +150,7 @@ def test_fusion_errors_name_the_problem(data):
         ValueError, match=r"domains must be 'source' or 'target' \(or None for source\); got \['src'\]"
     ):
         SeparateDomains(KNearestCosine(1)).fit(train, ["src"] * 40)
-    with pytest.raises(ValueError, match=r"must be a single-memory Backend"):
+    with pytest.raises(ValueError, match=r"must be a single-memory Scorer"):
         SeparateDomains(SeparateDomains(KNearestCosine(1)))
     # a single-memory back-end ignores the domains
     assert isinstance(fit_backend(KNearestCosine(1), train, ["target"] * 40), KNearestCosine)

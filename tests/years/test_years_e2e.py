@@ -19,14 +19,15 @@ from asdlens.cli import app
 from asdlens.data import scan
 from asdlens.data.synth import generate
 from asdlens.evaluate import (
+    HEADLINE_METRICS,
     evaluate_official,
     gamma_threshold,
+    headline,
     read_evaluator_result_csv,
     read_submission,
     submission_rows,
 )
 from asdlens.experiment import load_experiment, run_experiment
-from asdlens.experiment.official_outputs import HEADLINE_METRICS, headline
 from asdlens.explain import explain
 from asdlens.report import check_html
 

@@ -11,9 +11,11 @@ from scipy.stats import gamma, hmean
 from sklearn.metrics import roc_auc_score
 
 from asdlens.data import Clip
+from asdlens.evaluate import HEADLINE_METRICS, domain_table, headline
 from asdlens.experiment import load_experiment
-from asdlens.experiment import official_outputs as oo
 from asdlens.experiment import plan as plan_module
+from asdlens.experiment.protocols import protocol_of
+from asdlens.experiment.protocols import sections as oo
 
 
 def _plan(layout: str, scored_unlabelled: int = 0):
@@ -63,7 +65,7 @@ def test_official_result_from_the_scores_matches_the_definition(layout):
     decisions = oo.decisions_of(plan, rows, limits)
     assert decisions[("fan", rows[0].file_name)] == int(rows[0].score > 0.8)
     assert oo.decisions_of(plan, rows, {"fan": 0.8, "valve": None}) is None
-    official, messages = oo.evaluate(load_experiment("dcase2023-ae-mse"), plan, rows, decisions)
+    official, messages = oo.evaluate_rows(load_experiment("dcase2023-ae-mse"), plan, rows, decisions)
     assert messages == []
     values = []
     for r in official.sections:
@@ -86,7 +88,7 @@ def test_official_result_from_the_scores_matches_the_definition(layout):
     else:
         every = [v for r in values for v in (r.auc_source, r.auc_target, r.pauc)]
     assert official.official_score == pytest.approx(hmean(every), rel=1e-12)
-    top = oo.headline(official.overall, official.official_score)
+    top = headline(official.overall, official.official_score)
     assert top["auc_source"] == pytest.approx(hmean([r.auc_source for r in values]), rel=1e-12)
     assert top["auc_target"] == pytest.approx(hmean([r.auc_target for r in values]), rel=1e-12)
     paucs = [r.pauc for r in values] if layout != "dcase2021" else [
@@ -94,7 +96,7 @@ def test_official_result_from_the_scores_matches_the_definition(layout):
     assert top["pauc"] == pytest.approx(hmean(paucs), rel=1e-12)
     # the shift is in the scores: the target domain separates worse
     assert top["auc_target"] < top["auc_source"]
-    table = oo.domain_table(official)
+    table = domain_table(official)
     assert len(table) == 2 * len(values)
     first = table[0]
     assert (first["machine_type"], first["section"], first["domain"]) == ("fan", "00", "source")
@@ -105,15 +107,15 @@ def test_official_result_from_the_scores_matches_the_definition(layout):
 def test_unlabelled_clips_are_scored_not_evaluated():
     plan, scored = _plan("dcase2023", scored_unlabelled=3)
     rows = oo.score_rows(plan, scored)
-    official, messages = oo.evaluate(load_experiment("dcase2023-ae-mse"), plan, rows, None)
+    official, messages = oo.evaluate_rows(load_experiment("dcase2023-ae-mse"), plan, rows, None)
     assert messages == [
         "12 of 108 test clips have no label or domain (evaluation names without ground truth: set "
         "dataset.ground_truth); they are in the score files but not evaluated"
     ]
     assert all(r.n_normal_source == 6 for r in official.sections)
     hidden = [r._replace(label=None, domain=None) for r in rows]
-    assert oo.evaluate(load_experiment("dcase2023-ae-mse"), plan, hidden, None)[0] is None
-    assert oo.domain_table(None) == [] and oo.headline(None, None) == dict.fromkeys(oo.HEADLINE_METRICS)
+    assert oo.evaluate_rows(load_experiment("dcase2023-ae-mse"), plan, hidden, None)[0] is None
+    assert domain_table(None) == [] and headline(None, None) == dict.fromkeys(HEADLINE_METRICS)
 
 
 def test_settings_that_cannot_give_an_official_score_stop_the_run_early():
@@ -121,8 +123,10 @@ def test_settings_that_cannot_give_an_official_score_stop_the_run_early():
     with pytest.raises(
         ValueError, match=r"metric.max_fpr=None: the dcase2022 official score .* includes pAUC"
     ):
-        oo.check_settings(load_experiment("dcase2022-ae", ["metric.max_fpr=null"]), plan)
-    oo.check_settings(load_experiment("dcase2022-ae"), plan)
+        protocol_of("dcase2022").check_settings(
+            load_experiment("dcase2022-ae", ["metric.max_fpr=null"]), plan
+        )
+    protocol_of("dcase2022").check_settings(load_experiment("dcase2022-ae"), plan)
 
 
 def test_report_and_results_command_of_a_dcase2021_result(tmp_path):
@@ -134,18 +138,21 @@ def test_report_and_results_command_of_a_dcase2021_result(tmp_path):
 
     from asdlens.cli import app
     from asdlens.experiment import RunResult
-    from asdlens.experiment.run_report import build_run_report
+    from asdlens.experiment.protocols.sections import SectionEvaluation
+    from asdlens.experiment.render import build_run_report
     from asdlens.report import check_html
 
     plan, scored = _plan("dcase2021")
     rows = oo.score_rows(plan, scored)
-    official, _ = oo.evaluate(load_experiment("dcase2021-ae"), plan, rows, oo.decisions_of(plan, rows, {"fan": 0.8,
-                              "valve": 1.1}))  # fmt: skip
+    official, _ = oo.evaluate_rows(load_experiment("dcase2021-ae"), plan, rows, oo.decisions_of(plan, rows, {"fan": 0.8,
+                                   "valve": 1.1}))  # fmt: skip
     exp = load_experiment("dcase2021-ae", [f"dataset.root={tmp_path}"])
+    evaluation = SectionEvaluation(official, thresholds={"fan": 0.8, "valve": 1.1},
+                                   train_scores={"fan": [0.1] * 5, "valve": [0.2] * 5})  # fmt: skip
     result = RunResult(
-        results=[], averages=[], counters={}, out_dir=tmp_path, config=exp, layout="dcase2021", scores=scored,
-        official=official, thresholds={"fan": 0.8, "valve": 1.1}, train_scores={"fan": [0.1] * 5, "valve": [0.2] * 5},
-        plan=plan, models={"fan": {"key": "k1", "n_clips": 5, "n_vectors": 9, "history": {"loss": [2.0, 1.0]}}},
+        protocol=protocol_of("dcase2021"), evaluation=evaluation, counters={}, out_dir=tmp_path, config=exp,
+        layout="dcase2021", scores=scored, plan=plan,
+        models={"fan": {"key": "k1", "n_clips": 5, "n_vectors": 9, "history": {"loss": [2.0, 1.0]}}},
     )  # fmt: skip
     build_run_report(result).write(tmp_path)
     assert len(check_html(tmp_path / "report.html")) == 6  # heat map, 2 ROC, 2 histograms, loss

@@ -69,6 +69,7 @@ def check(
     from rich.table import Table
 
     from ..data.check import check_tree
+    from ..data.clips import group_order, layout_spec
 
     console = Console()
     with user_errors():
@@ -88,11 +89,11 @@ def check(
     table.add_column("type")
     if mimii:
         table.add_column("SNR dB", justify="right")
-    table.add_column("ID" if result.layout in ("dcase2020", "mimii") else "section")
+    table.add_column("section" if layout_spec(result.layout).sections else "ID")
     for column in report.columns:
         table.add_column(column, justify="right")
     table.add_column("with problems", justify="right")
-    rows = sorted({k[:3] for k in report.counts}, key=lambda k: (k[0], -999 if k[1] is None else k[1], k[2]))
+    rows = sorted({k[:3] for k in report.counts}, key=group_order)
     for machine_type, snr, machine_id in rows:
         cells = [str(report.counts.get((machine_type, snr, machine_id, c), 0)) for c in report.columns]
         lead = [machine_type, "-" if snr is None else str(snr)] if mimii else [machine_type]

@@ -8,7 +8,19 @@
 when first used; everything else needs only NumPy, SciPy and soundfile.
 """
 
-from .clips import DOMAINS, LAYOUTS, SECTION_LAYOUTS, Clip, DataWarning, ScanResult, groups, select
+from .clips import (
+    DOMAINS,
+    LAYOUT_SPECS,
+    LAYOUTS,
+    Clip,
+    DataWarning,
+    GroupKey,
+    LayoutSpec,
+    ScanResult,
+    groups,
+    layout_spec,
+    select,
+)
 from .ground_truth import GroundTruth, apply_ground_truth, read_ground_truth
 from .layouts import (
     DCASE2020_TYPES,
@@ -27,7 +39,7 @@ __all__ = [
     "DCASE2020_TYPES",
     "DOMAINS",
     "LAYOUTS",
-    "SECTION_LAYOUTS",
+    "LAYOUT_SPECS",
     "MIMII_IDS",
     "MIMII_PROTOCOLS",
     "MIMII_SNRS",
@@ -35,6 +47,8 @@ __all__ = [
     "AudioError",
     "Clip",
     "DataWarning",
+    "GroupKey",
+    "LayoutSpec",
     "GroundTruth",
     "NoClipsError",
     "ScanResult",
@@ -47,6 +61,7 @@ __all__ = [
     "format_attributes",
     "groups",
     "inspect_wav",
+    "layout_spec",
     "mimii_split",
     "mimii_splits",
     "parse_attribute_suffix",

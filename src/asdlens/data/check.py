@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clips import LAYOUTS, SECTION_LAYOUTS, Clip, DataWarning, ScanResult
+from .clips import LAYOUT_SPECS, Clip, DataWarning, ScanResult
 from .layouts import NoClipsError, is_wav, scan
 from .wavfile import inspect_wav
 
-#: Channels each layout's files must have: every DCASE year is mono, MIMII has 8 microphones.
-LAYOUT_CHANNELS = {layout: 8 if layout == "mimii" else 1 for layout in LAYOUTS}
+#: Channels each layout's files must have (:attr:`asdlens.data.clips.LayoutSpec.channels`).
+LAYOUT_CHANNELS = {name: spec.channels for name, spec in LAYOUT_SPECS.items()}
 #: Count-table columns, in display order.
 COLUMNS = (
     "train",
@@ -84,7 +84,7 @@ def column_of(clip: Clip) -> str:
     """The count-table column of a clip (see :attr:`CheckReport.counts`)."""
     if clip.layout == "mimii":
         return "abnormal" if clip.label else "normal"
-    if clip.layout in SECTION_LAYOUTS:
+    if LAYOUT_SPECS[clip.layout].sections:
         if clip.split == "supplemental":
             return "supplemental"
         if clip.domain is None:

@@ -6,14 +6,61 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Every layout :func:`asdlens.data.scan` reads. The first two are the original ones (auto detection prefers them
-#: on a tie, as before); the DCASE 2021-2025 layouts have sections, domains and attributes.
-LAYOUTS = ("dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
-#: Layouts whose unit of evaluation is a section (``Clip.machine_id`` holds the section number).
-SECTION_LAYOUTS = ("dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
+from ..groups import GroupKey, group_order, snr_order
+
+
+@dataclass(frozen=True)
+class LayoutSpec:
+    """What a dataset layout is, as the data layer knows it.
+
+    Attributes
+    ----------
+    name : str
+        The layout (``dataset.layout``).
+    naming : str
+        The file-naming scheme its parser reads: ``"dcase2020"``, ``"mimii"``, ``"dcase2021"`` or ``"dcase2022"``
+        (DCASE 2022-2025 share one naming, which is why ``auto`` cannot always tell those years apart).
+    unit : {"id", "section"}
+        What ``Clip.machine_id`` holds: a machine ID or a section number. A section layout also has domains
+        and attributes.
+    channels : int
+        Channels of its WAV files (``asdlens data check`` expects them; ``dataset.channel`` picks one).
+    """
+
+    name: str
+    naming: str
+    unit: str
+    channels: int
+
+    @property
+    def sections(self) -> bool:
+        """Whether the unit of evaluation is a section (DCASE 2021 on)."""
+        return self.unit == "section"
+
+
+#: Every layout :func:`asdlens.data.scan` reads, in this order: the first two are the original ones (auto
+#: detection prefers them on a tie, as before). Every DCASE year is mono; MIMII has 8 microphones.
+LAYOUT_SPECS: dict[str, LayoutSpec] = {
+    spec.name: spec
+    for spec in (
+        LayoutSpec("dcase2020", "dcase2020", "id", 1),
+        LayoutSpec("mimii", "mimii", "id", 8),
+        LayoutSpec("dcase2021", "dcase2021", "section", 1),
+        *(LayoutSpec(f"dcase{year}", "dcase2022", "section", 1) for year in (2022, 2023, 2024, 2025)),
+    )
+}
+LAYOUTS = tuple(LAYOUT_SPECS)
 #: ``supplemental`` is DCASE 2025's folder of clean machine / noise recordings (neither train nor test).
 SPLITS = ("train", "test", "supplemental")
 DOMAINS = ("source", "target")
+
+
+def layout_spec(layout: str) -> LayoutSpec:
+    """The :class:`LayoutSpec` of ``layout`` (a ValueError naming the allowed layouts otherwise)."""
+    if layout not in LAYOUT_SPECS:
+        raise ValueError(f"layout={layout!r} is not allowed; choose one of {list(LAYOUTS)}")
+    return LAYOUT_SPECS[layout]
+
 
 #: Attributes as stored on a clip: ``(("car", "A1"), ("spd", "28V"))``, in the order they were read.
 Attributes = tuple[tuple[str, str], ...]
@@ -27,8 +74,8 @@ class Clip:
     ----------
     path : pathlib.Path
         The WAV file.
-    layout : {"dcase2020", "mimii"}
-        The tree layout the file was found in.
+    layout : str
+        The tree layout the file was found in (one of :data:`LAYOUTS`).
     machine_type : str
         ``"pump"``, ``"fan"``, ``"ToyCar"``, ... as spelled in the tree.
     machine_id : str
@@ -73,6 +120,12 @@ class Clip:
     def group(self) -> tuple[str, int | None, str]:
         """``(machine_type, snr, machine_id)``: the unit a model is trained and scored on."""
         return (self.machine_type, self.snr, self.machine_id)
+
+    @property
+    def group_key(self) -> GroupKey:
+        """The :class:`~asdlens.groups.GroupKey` of :attr:`group` (its label, slug and order)."""
+        kind = "section" if LAYOUT_SPECS[self.layout].sections else "id"
+        return GroupKey(self.machine_type, self.snr, self.machine_id, kind)
 
     @property
     def section(self) -> str:
@@ -127,9 +180,7 @@ def groups(clips: Iterable[Clip]) -> dict[tuple[str, int | None, str], list[Clip
     out: dict[tuple[str, int | None, str], list[Clip]] = {}
     for c in sorted(clips, key=lambda c: c.path):
         out.setdefault(c.group, []).append(c)
-    return dict(
-        sorted(out.items(), key=lambda kv: (kv[0][0], -999 if kv[0][1] is None else kv[0][1], kv[0][2]))
-    )
+    return dict(sorted(out.items(), key=lambda kv: group_order(kv[0])))
 
 
 @dataclass(frozen=True)
@@ -204,7 +255,7 @@ class ScanResult:
 
     @property
     def snrs(self) -> list[int | None]:
-        return sorted({c.snr for c in self.clips}, key=lambda s: -999 if s is None else s)
+        return sorted({c.snr for c in self.clips}, key=snr_order)
 
     def groups(self) -> dict[tuple[str, int | None, str], list[Clip]]:
         """Clips by ``(machine_type, snr, machine_id)``."""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import dcase2021, dcase2022
 from .attributes import apply_attribute_files
-from .clips import LAYOUTS, SECTION_LAYOUTS, Clip, DataWarning, ScanResult
+from .clips import LAYOUTS, Clip, DataWarning, ScanResult, layout_spec
 from .ground_truth import apply_ground_truth, read_ground_truth
 
 DCASE2020_TYPES = ("ToyCar", "ToyConveyor", "fan", "pump", "slider", "valve")
@@ -43,6 +43,19 @@ MIMII_PATTERN = "[<snr>_dB_<type> | min6dB | 0dB | 6dB]/<type>/id_NN/{normal,abn
 
 def is_wav(path: Path) -> bool:
     return path.suffix.lower() == ".wav"
+
+
+#: The file asdlens's generator (:mod:`asdlens.data.synth`) writes beside the trees it makes.
+GENERATOR_MANIFEST = "manifest.csv"
+
+
+def is_generated(root: str | os.PathLike, layout: str) -> bool:
+    """Whether the tree at ``root`` was written by asdlens's generator: its manifest is in ``root`` or, for the
+    section layouts, one folder up (the generator writes it above ``dev_data/`` and ``eval_data/``, the roots a
+    run is given)."""
+    root = Path(root)
+    places = [root, root.parent] if layout_spec(layout).sections else [root]
+    return any((p / GENERATOR_MANIFEST).is_file() for p in places)
 
 
 def parse_dcase2020(path: Path) -> Clip | str:
@@ -271,7 +284,7 @@ def scan(
             clips.append(parsed)
         else:
             skipped.append((p, parsed))
-    if layout in SECTION_LAYOUTS:
+    if layout_spec(layout).sections:
         clips, found = apply_attribute_files(clips, [p for p in files if not is_wav(p)])
         warnings += found
         warnings += [DataWarning(*w) for w in dcase2022.name_warnings(clips)]

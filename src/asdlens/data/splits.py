@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .clips import SECTION_LAYOUTS, Clip, groups
+from .clips import LAYOUT_SPECS, Clip, groups
 
 MIMII_PROTOCOLS = ("paper", "repo")
 
@@ -124,7 +124,7 @@ def split_clips(
     layouts = {c.layout for c in clips}
     if layouts == {"dcase2020"}:
         return dcase2020_split(clips)
-    if len(layouts) == 1 and layouts <= set(SECTION_LAYOUTS):
+    if len(layouts) == 1 and all(LAYOUT_SPECS[x].sections for x in layouts):
         return dcase_split(clips)
     if layouts == {"mimii"}:
         train, test = [], []

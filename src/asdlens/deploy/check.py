@@ -29,8 +29,8 @@ from .export import export_unit, write_graph
 from .families import family_for
 from .fold import network_function
 from .formats import FORMATS, QUANTIZATIONS, SUFFIX, path_size
-from .graph import scoring_function
 from .scoring import metrics_of, progress_bar, read_clip, score_groups
+from .scoring_graph import scoring_function
 
 #: The ladder in order; ONNX (float32) is compared with Keras beside it, not as a step of the ladder.
 LADDER = (

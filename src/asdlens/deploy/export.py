@@ -36,7 +36,7 @@ from .formats import (
     check_format_quantization,
     path_size,
 )
-from .graph import check_exportable, graph_spec, scoring_function
+from .scoring_graph import check_exportable, graph_spec, scoring_function
 
 ONNX_OPSET = 17
 
@@ -54,7 +54,7 @@ def write_graph(
     Parameters
     ----------
     fn : tf.function
-        From :func:`asdlens.deploy.graph.scoring_function`.
+        From :func:`asdlens.deploy.scoring_graph.scoring_function`.
     fmt : {"savedmodel", "litert", "onnx"}
     quantize : {"none", "float16", "dynamic", "int8"}
         Only LiteRT takes a mode other than "none".

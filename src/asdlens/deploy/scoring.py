@@ -24,6 +24,7 @@ from ..evaluate import (
     write_anomaly_scores,
     write_result_csv,
 )
+from ..groups import snr_order
 
 
 def read_clip(clip, *, channel: int, sample_rate: int, n_samples: int) -> np.ndarray:
@@ -147,7 +148,7 @@ def score_artifact(
     for g in groups:
         path = out / snr_folder(g.snr) / anomaly_score_file_name(g.machine_type, g.machine_id)
         write_anomaly_scores(path, [(f, s) for f, s, _ in scores[g.label]])
-    for snr in sorted({g.snr for g in groups}, key=lambda s: -999 if s is None else s):
+    for snr in sorted({g.snr for g in groups}, key=snr_order):
         write_result_csv(out / snr_folder(snr) / "result.csv", [r for r in results if r.snr == snr])
     atomic_write_json(
         out / "results.json",

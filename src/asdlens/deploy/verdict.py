@@ -4,6 +4,7 @@ and the network's share, and the flags."""
 from __future__ import annotations
 
 from ..evaluate import mean_defined
+from ..groups import GroupKey
 from .check_constants import DEFECT_RELATIVE
 
 
@@ -68,4 +69,4 @@ def annotate(report: dict, spread: float | None) -> None:
 
 
 def _label(r: dict) -> str:
-    return f"{r['machine_type']} id_{r['machine_id']}" + ("" if r["snr"] is None else f" {r['snr']}dB")
+    return GroupKey(r["machine_type"], r["snr"], r["machine_id"]).label

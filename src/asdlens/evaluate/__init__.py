@@ -9,7 +9,16 @@ scikit-learn and SciPy only when metrics are computed.
 from ..atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .decision import DECISION_QUANTILE, decide, gamma_threshold
 from .domain_reference import DOMAIN_REFERENCES, DomainReferenceRow, DomainReferenceTable
-from .domains import PROTOCOLS, ScoreRow, SectionResult, section_metrics, section_result
+from .domains import (
+    PROTOCOLS,
+    RULES,
+    EvaluatorRule,
+    ScoreRow,
+    SectionResult,
+    evaluator_rule,
+    section_metrics,
+    section_result,
+)
 from .files import (
     ResultSection,
     anomaly_score_file_name,
@@ -23,15 +32,32 @@ from .files import (
     write_mimii_result_yaml,
     write_result_csv,
 )
-from .metrics import IdResult, id_metrics, mean_defined, type_averages
+from .metrics import (
+    IdResult,
+    TypeAverage,
+    id_metrics,
+    mean_defined,
+    mean_over_types,
+    official_score_2020,
+    type_average_rows,
+    type_averages,
+)
 from .official import (
+    COLUMN_NAMES,
+    HEADLINE_METRICS,
+    HEADLINE_NAMES,
     OfficialResult,
+    domain_clips,
+    domain_table,
+    headline,
     hmean_floor,
     jackknife_ci95,
+    official_columns,
     official_score,
     official_values,
     rows_from_clips,
-    summarize,
+    section_values,
+    summarize_sections,
 )
 from .official import evaluate as evaluate_official
 from .reference import REFERENCES, ReferenceRow, ReferenceTable, reference
@@ -51,13 +77,18 @@ from .submission import (
 
 __all__ = [
     "AGGREGATES",
+    "COLUMN_NAMES",
     "DECISION_QUANTILE",
     "DOMAIN_REFERENCES",
     "PROTOCOLS",
     "REFERENCES",
+    "RULES",
     "DomainReferenceRow",
     "DomainReferenceTable",
     "EvaluatorResult",
+    "EvaluatorRule",
+    "HEADLINE_METRICS",
+    "HEADLINE_NAMES",
     "IdResult",
     "OfficialResult",
     "ReferenceRow",
@@ -66,6 +97,7 @@ __all__ = [
     "ScoreRow",
     "SectionResult",
     "Submission",
+    "TypeAverage",
     "anomaly_score_file_name",
     "atomic_write_bytes",
     "atomic_write_json",
@@ -73,14 +105,21 @@ __all__ = [
     "clip_score",
     "clip_scores",
     "decide",
+    "domain_clips",
+    "domain_table",
     "evaluate_official",
+    "evaluator_rule",
     "gamma_threshold",
+    "headline",
     "hmean_floor",
     "id_metrics",
     "jackknife_ci95",
     "mean_defined",
+    "mean_over_types",
     "mimii_result_key",
+    "official_columns",
     "official_score",
+    "official_score_2020",
     "official_values",
     "parse_score_file_name",
     "read_anomaly_scores",
@@ -94,10 +133,12 @@ __all__ = [
     "rows_from_clips",
     "score_file_name",
     "section_metrics",
+    "section_values",
     "section_result",
     "snr_folder",
     "submission_rows",
-    "summarize",
+    "summarize_sections",
+    "type_average_rows",
     "type_averages",
     "write_anomaly_scores",
     "write_evaluator_result_csv",

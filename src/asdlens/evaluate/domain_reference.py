@@ -86,6 +86,21 @@ class DomainReferenceTable:
                 return r.value
         return None
 
+    def section_value(self, system: str, machine_type: str, section: str, column: str) -> float | None:
+        """The published value of official column ``column`` (``auc_source``, ``auc_target``, ``pauc``,
+        ``pauc_source``, ``pauc_target``) for one type x section, or None.
+
+        Each table is read by its year's form: 2021 per section x domain (``pauc_source`` is the source domain's
+        pAUC), 2022 per section, 2023-2025 per type (the evaluation sets' only section, 00).
+        """
+        year = DOMAIN_REFERENCES[self.name][1]
+        if year == 2021:
+            metric, _, domain = column.partition("_")
+            return self.lookup(system, machine_type, metric, section, domain)
+        if year == 2022:
+            return self.lookup(system, machine_type, column, section)
+        return self.lookup(system, machine_type, column) if section == "00" else None
+
     def official_values(self, system: str) -> list[float]:
         """Per-type AUC(source), AUC(target) and pAUC of ``system`` (2023-2025 tables): what the official score is
         the harmonic mean of. Raises for the 2021/2022 excerpts (they do not publish every type)."""

@@ -25,11 +25,80 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: The protocol names are the layouts; 2022-2025 share one rule.
-PROTOCOLS = ("dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
 DOMAIN_NAMES = ("source", "target")
 MAX_FPR = 0.1
 EPS = sys.float_info.epsilon  # the evaluators' floor and guard
+
+
+@dataclass(frozen=True)
+class EvaluatorRule:
+    """How one year's evaluator scores a section and lays out its values: the year's rules as data.
+
+    Attributes
+    ----------
+    name : str
+        The protocol (the layout): ``"dcase2021"`` ... ``"dcase2025"``.
+    auc_anomalies : {"domain", "section"}
+        Which anomalies enter a domain's AUC besides that domain's normal clips: the domain's own (2021) or every
+        anomaly of the section (2022 on; one threshold serves both domains).
+    pauc : {"domain", "section"}
+        Whether the official pAUC is taken per domain on the domain's own clips (2021) or once over all clips of
+        the section (2022 on).
+    evaluator : {"dcase2021", "dcase2022"}
+        The evaluator code its value order, means and files follow: y-kawagu/dcase2021_task2_evaluator, or
+        Kota-Dohi/dcase2022_evaluator and the nttcslab evaluators that kept its layout (2022 on).
+    quirk : {"types", "sections"} or None
+        Where that evaluator slices its per-type source/target harmonic-mean rows: at ``len(types) // 2``
+        (2021), ``len(sections) // 2`` (2022), or nowhere (2023 on); see :mod:`asdlens.evaluate.result_csv`.
+    """
+
+    name: str
+    auc_anomalies: str
+    pauc: str
+    evaluator: str
+    quirk: str | None = None
+
+    @property
+    def per_domain(self) -> bool:
+        """The 2021 evaluator: per-domain values, files and rows."""
+        return self.evaluator == "dcase2021"
+
+    @property
+    def official_columns(self) -> tuple[str, ...]:
+        """The values of one section its official score takes: 2021 AUC and pAUC per domain; 2022 on AUC per
+        domain and the section's pAUC."""
+        if self.pauc == "domain":
+            return ("auc_source", "auc_target", "pauc_source", "pauc_target")
+        return ("auc_source", "auc_target", "pauc")
+
+    @property
+    def auc_clips(self) -> str:
+        """Which clips a domain's AUC is computed on, in words."""
+        if self.auc_anomalies == "domain":
+            return "that domain's clips"
+        return "that domain's normals + all anomalies"
+
+    def auc_mask(self, labels: np.ndarray, domains: np.ndarray, domain: str) -> np.ndarray:
+        """Which clips enter ``domain``'s AUC (booleans over the section's clips)."""
+        own = domains == domain
+        return own if self.auc_anomalies == "domain" else own | (labels != 0)
+
+
+_PER_DOMAIN = {"auc_anomalies": "domain", "pauc": "domain", "evaluator": "dcase2021"}
+_SHARED_ANOMALIES = {"auc_anomalies": "section", "pauc": "section", "evaluator": "dcase2022"}
+#: Every year's rule, by protocol name (the layout). A new year is one entry here.
+RULES: dict[str, EvaluatorRule] = {
+    rule.name: rule
+    for rule in (
+        EvaluatorRule("dcase2021", **_PER_DOMAIN, quirk="types"),
+        EvaluatorRule("dcase2022", **_SHARED_ANOMALIES, quirk="sections"),
+        EvaluatorRule("dcase2023", **_SHARED_ANOMALIES),
+        EvaluatorRule("dcase2024", **_SHARED_ANOMALIES),
+        EvaluatorRule("dcase2025", **_SHARED_ANOMALIES),
+    )
+}
+#: The protocol names are the layouts; 2022-2025 share one rule.
+PROTOCOLS = tuple(RULES)
 
 
 class ScoreRow(NamedTuple):
@@ -91,10 +160,16 @@ class SectionResult:
         return out
 
 
+def evaluator_rule(protocol: str) -> EvaluatorRule:
+    """The :class:`EvaluatorRule` of ``protocol``, else a ValueError naming the allowed values."""
+    if protocol not in RULES:
+        raise ValueError(f"protocol={protocol!r} is not allowed; choose one of {list(RULES)}")
+    return RULES[protocol]
+
+
 def check_protocol(protocol: str) -> str:
     """``protocol`` if it is one of :data:`PROTOCOLS`, else a ValueError naming the allowed values."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol={protocol!r} is not allowed; choose one of {list(PROTOCOLS)}")
+    evaluator_rule(protocol)
     return protocol
 
 
@@ -137,7 +212,7 @@ def section_result(
     max_fpr: float = MAX_FPR,
 ) -> SectionResult:
     """The metrics of one type x section from parallel arrays (see the module docstring for the rules)."""
-    check_protocol(protocol)
+    rule = evaluator_rule(protocol)
     where = f"{machine_type} section {section}"
     labels, domains = list(labels), list(domains)
     if not (len(labels) == len(scores) == len(domains)) or (
@@ -166,21 +241,17 @@ def section_result(
     values: dict[str, float | None] = {}
     for dom in DOMAIN_NAMES:
         own = d == dom
-        if protocol == "dcase2021":
-            values[f"auc_{dom}"] = _auc(y[own], s[own], f"{where} {dom} AUC", messages)
-        else:
-            mask = own | (y != 0)
-            values[f"auc_{dom}"] = _auc(y[mask], s[mask], f"{where} AUC ({dom})", messages)
+        mask = rule.auc_mask(y, d, dom)
+        what = f"{where} {dom} AUC" if rule.per_domain else f"{where} AUC ({dom})"
+        values[f"auc_{dom}"] = _auc(y[mask], s[mask], what, messages)
         values[f"pauc_{dom}"] = _auc(y[own], s[own], f"{where} {dom} pAUC", messages, max_fpr)
         p = r = f = None
         if dec is not None:
             p, r, f = _decision_metrics(y[own], dec[own])
         values[f"precision_{dom}"], values[f"recall_{dom}"], values[f"f1_{dom}"] = p, r, f
-    if protocol == "dcase2021":
-        values["pauc"] = values["auc_all"] = None
-    else:
-        values["auc_all"] = _auc(y, s, f"{where} AUC (all)", messages)
-        values["pauc"] = _auc(y, s, f"{where} pAUC", messages, max_fpr)
+    # the 2021 evaluator has no "AUC (all)" column; a per-domain pAUC year has no section pAUC
+    values["auc_all"] = None if rule.per_domain else _auc(y, s, f"{where} AUC (all)", messages)
+    values["pauc"] = None if rule.pauc == "domain" else _auc(y, s, f"{where} pAUC", messages, max_fpr)
     counts = {
         f"n_{kind}_{dom}": int(np.sum((d == dom) & (y == label)))
         for dom in DOMAIN_NAMES

@@ -23,19 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_write_text
+from ..groups import snr_folder  # noqa: F401 - re-exported: the SNR folders of the result files
 from .metrics import IdResult, mean_defined
 
 
 def anomaly_score_file_name(machine_type: str, machine_id: str) -> str:
     """``anomaly_score_<type>_id_<NN>.csv``, as ``01_test.py`` names it."""
     return f"anomaly_score_{machine_type}_id_{machine_id}.csv"
-
-
-def snr_folder(snr: int | None) -> str:
-    """The mimii_baseline name of an SNR folder: 6 -> ``"6dB"``, 0 -> ``"0dB"``, -6 -> ``"min6dB"``; None -> ``""``."""
-    if snr is None:
-        return ""
-    return f"min{-snr}dB" if snr < 0 else f"{snr}dB"
 
 
 def _num(value: float | None) -> str:

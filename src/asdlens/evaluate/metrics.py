@@ -8,10 +8,12 @@ over IDs. Where the official code would crash (a test set with one class only), 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from ..groups import GroupKey
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ class IdResult:
 
     @property
     def label(self) -> str:
-        """``"pump id_00"`` or ``"fan id_00 6dB"``: how messages name this ID."""
-        return f"{self.machine_type} id_{self.machine_id}" + ("" if self.snr is None else f" {self.snr}dB")
+        """``"pump id_00"`` or ``"fan id_00 6dB"`` (:attr:`asdlens.groups.GroupKey.label`)."""
+        return GroupKey(self.machine_type, self.snr, self.machine_id).label
 
 
 def _check_max_fpr(max_fpr) -> None:
@@ -95,19 +97,19 @@ def id_metrics(
     from sklearn.metrics import roc_auc_score
 
     _check_max_fpr(max_fpr)
+    where = GroupKey(machine_type, snr, machine_id).label
     if len(labels) != len(scores):
-        raise ValueError(f"{len(labels)} labels but {len(scores)} scores for {machine_type} id_{machine_id}")
+        raise ValueError(f"{len(labels)} labels but {len(scores)} scores for {where}")
     bad = [lab for lab in labels if lab not in (0, 1, None)]
     if bad:
-        raise ValueError(f"labels must be 0, 1 or None; got {bad[0]!r} for {machine_type} id_{machine_id}")
+        raise ValueError(f"labels must be 0, 1 or None; got {bad[0]!r} for {where}")
     keep = [i for i, lab in enumerate(labels) if lab is not None]
     y = np.array([labels[i] for i in keep], dtype=np.int64)
     s = np.array([scores[i] for i in keep], dtype=np.float64)
     if not np.all(np.isfinite(s)):
-        raise ValueError(f"non-finite anomaly score for {machine_type} id_{machine_id}")
+        raise ValueError(f"non-finite anomaly score for {where}")
     n_anomaly = int(y.sum())
     n_normal = int(y.size - n_anomaly)
-    where = f"{machine_type} id_{machine_id}" + ("" if snr is None else f" {snr}dB")
     message = None
     if y.size == 0:
         message = f"{where}: no labelled test clips (evaluation-set files carry no label); AUC undefined"
@@ -128,6 +130,52 @@ def mean_defined(values: Iterable[float | None]) -> float | None:
     return float(np.mean(kept)) if kept else None
 
 
+def mean_over_types(type_means: Iterable[float | None]) -> float | None:
+    """The mean over machine types of per-type means (each the mean over the type's IDs), as the DCASE 2020
+    baseline README averages: arithmetic, over the types whose mean is defined (None if none is)."""
+    return mean_defined(type_means)
+
+
+def pair_mean_over_types(
+    per_type: Mapping[str, tuple[float | None, float | None] | None], types: Sequence[str]
+) -> tuple[float, float] | None:
+    """``(mean AUC, mean pAUC)`` over ``types`` (:func:`mean_over_types`) of per-type ``(auc, pauc)`` pairs; None
+    unless every type has both (a published system's mean over fewer types than ours would not be comparable)."""
+    pairs = [per_type.get(t) for t in types]
+    if not pairs or any(p is None or p[0] is None or p[1] is None for p in pairs):
+        return None
+    return (mean_over_types(p[0] for p in pairs), mean_over_types(p[1] for p in pairs))
+
+
+def official_score_2020(mean_auc: float | None, mean_pauc: float | None) -> float | None:
+    """The DCASE 2020 Task 2 official score: the mean of the mean AUC and the mean pAUC, each averaged per ID,
+    per type, then over types (:func:`mean_over_types`); None if either is undefined.
+
+    The challenge ranked on this mean over its six types (:func:`asdlens.evaluate.strong_systems.official_scores`
+    lists published values, in percent there); a run gets the same mean over its own types.
+    """
+    if mean_auc is None or mean_pauc is None:
+        return None
+    return (mean_auc + mean_pauc) / 2
+
+
+@dataclass(frozen=True)
+class TypeAverage:
+    """Arithmetic mean over the IDs of one machine type (at one SNR) whose metric is defined."""
+
+    machine_type: str
+    snr: int | None
+    auc: float | None
+    pauc: float | None
+    n_ids: int
+    n_undefined: int
+
+    @property
+    def label(self) -> str:
+        """``"fan"`` or ``"fan 6dB"`` (:attr:`asdlens.groups.GroupKey.label`)."""
+        return GroupKey(self.machine_type, self.snr).label
+
+
 def type_averages(results: Iterable[IdResult]) -> dict[tuple[str, int | None], dict[str, float | None]]:
     """Per ``(machine_type, snr)``: ``{"auc": mean, "pauc": mean, "n_ids": IDs averaged, "n_undefined": ...}``.
 
@@ -146,3 +194,8 @@ def type_averages(results: Iterable[IdResult]) -> dict[tuple[str, int | None], d
             "n_undefined": sum(r.auc is None for r in rows),
         }
     return out
+
+
+def type_average_rows(results: Iterable[IdResult]) -> list[TypeAverage]:
+    """:func:`type_averages` as :class:`TypeAverage` rows, in the order the types first appear."""
+    return [TypeAverage(t, snr, **v) for (t, snr), v in type_averages(results).items()]

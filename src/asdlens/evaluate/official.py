@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .domains import EPS, MAX_FPR, SectionResult, check_protocol, section_metrics
+from .domains import EPS, MAX_FPR, ScoreRow, SectionResult, _as_row, evaluator_rule, section_metrics
 
 #: The value groups each per-type/overall mean is taken over.
 MEAN_METRICS = ("auc", "pauc", "precision", "recall", "f1")
@@ -41,11 +41,28 @@ def official_score(values: Sequence[float | None]) -> float | None:
     return hmean_floor(values)
 
 
+def official_columns(protocol: str) -> tuple[str, ...]:
+    """The year's official values of one section (:attr:`~asdlens.evaluate.domains.EvaluatorRule.official_columns`):
+    2021 ``auc_source``, ``auc_target``, ``pauc_source``, ``pauc_target``; 2022 on ``auc_source``, ``auc_target``,
+    ``pauc``."""
+    return evaluator_rule(protocol).official_columns
+
+
+#: How tables and pages name each official column.
+COLUMN_NAMES = {
+    "auc_source": "AUC (source)",
+    "auc_target": "AUC (target)",
+    "pauc": "pAUC",
+    "pauc_source": "pAUC (source)",
+    "pauc_target": "pAUC (target)",
+}
+
+
 def official_values(sections: Sequence[SectionResult], protocol: str) -> list[float | None]:
     """The values the year's official score is the harmonic mean of, in the evaluator's order."""
-    check_protocol(protocol)
+    rule = evaluator_rule(protocol)
     ordered = sorted(sections, key=lambda r: (r.machine_type, r.section))
-    if protocol == "dcase2021":
+    if rule.per_domain:
         out: list[float | None] = []
         for machine_type in sorted({r.machine_type for r in ordered}):
             rows = [r for r in ordered if r.machine_type == machine_type]
@@ -62,13 +79,14 @@ def _table(sections: Sequence[SectionResult], protocol: str) -> tuple[np.ndarray
     then every target row, with the section's pAUC in both), NaN for undefined; and which rows are source rows.
     """
     rows, source = [], []
+    rule = evaluator_rule(protocol)
 
     def row(r: SectionResult, dom: str) -> list:
-        pauc = getattr(r, f"pauc_{dom}") if protocol == "dcase2021" else r.pauc
+        pauc = getattr(r, f"pauc_{dom}") if rule.pauc == "domain" else r.pauc
         values = [getattr(r, f"auc_{dom}"), pauc] + [getattr(r, f"{m}_{dom}") for m in MEAN_METRICS[2:]]
         return [np.nan if v is None else v for v in values]
 
-    if protocol == "dcase2021":
+    if rule.per_domain:
         for machine_type in sorted({r.machine_type for r in sections}):
             unit = [r for r in sections if r.machine_type == machine_type]
             for dom in ("source", "target"):
@@ -90,7 +108,7 @@ def _column_means(table: np.ndarray, protocol: str, harmonic: bool) -> dict[str,
         return dict.fromkeys(MEAN_METRICS)
     undefined = np.isnan(table).any(axis=0)
     filled = np.where(np.isnan(table), 1.0, table)  # columns are reduced independently; NaN ones become None
-    if protocol == "dcase2021":
+    if evaluator_rule(protocol).per_domain:
         data, axis = filled, 0
     else:
         data, axis = np.ascontiguousarray(filled.T), 1
@@ -123,21 +141,12 @@ def means(sections: Sequence[SectionResult], protocol: str) -> dict[str, dict[st
         "source_hmean": _column_means(table[source], protocol, True),
         "target_hmean": _column_means(table[~source], protocol, True),
     }
-    columns = (
-        ("auc_source", "auc_target", "pauc_source", "pauc_target")
-        if protocol == "dcase2021"
-        else (
-            "auc_source",
-            "auc_target",
-            "pauc",
-        )
-    )
     out["by_metric"] = {
         c: {
             "amean": _mean([getattr(r, c) for r in sections], False),
             "hmean": _mean([getattr(r, c) for r in sections], True),
         }
-        for c in columns
+        for c in official_columns(protocol)
     }
     return out
 
@@ -195,11 +204,11 @@ class OfficialResult:
         raise KeyError(f"no result for {machine_type} section {section}")
 
 
-def summarize(
+def summarize_sections(
     sections: Iterable[SectionResult], protocol: str, *, ci95: float | None = None
 ) -> OfficialResult:
     """Per-type and overall means and the official score of per-section results."""
-    check_protocol(protocol)
+    evaluator_rule(protocol)
     sections = tuple(sorted(sections, key=lambda r: (r.machine_type, r.section)))
     types = {}
     for machine_type in sorted({r.machine_type for r in sections}):
@@ -227,6 +236,78 @@ def summarize(
     )
 
 
+#: The values a DCASE 2021-2025 result is summed up by (``explain`` steps, terminal tables, report pages): the
+#: official score and the harmonic means it is made of.
+HEADLINE_METRICS = ("official_score", "auc_source", "auc_target", "pauc")
+HEADLINE_NAMES = {"official_score": "official score", **{m: COLUMN_NAMES[m] for m in HEADLINE_METRICS[1:]}}
+
+
+def headline(summary: Mapping | None, score: float | None) -> dict[str, float | None]:
+    """:data:`HEADLINE_METRICS` of one mean block of an :class:`OfficialResult` (its ``overall`` or one of its
+    ``types``, as objects or as ``results.json`` holds them) and its official score.
+
+    ``auc_source``/``auc_target`` are the harmonic means of the domains' AUCs; ``pauc`` that of the sections'
+    pAUCs (2022+) or of every domain's pAUC (2021, whose official score takes both domains' pAUCs).
+    """
+    if summary is None:
+        return dict.fromkeys(HEADLINE_METRICS)
+    by = summary["by_metric"]
+    pauc = by["pauc"]["hmean"] if "pauc" in by else summary["hmean"]["pauc"]
+    return {
+        "official_score": score,
+        "auc_source": by["auc_source"]["hmean"],
+        "auc_target": by["auc_target"]["hmean"],
+        "pauc": pauc,
+    }
+
+
+def section_values(official: OfficialResult | None) -> dict[str, dict[str, float | None]]:
+    """Per ``"<type> section <NN>"``: the year's official values of the section (:func:`official_columns`)."""
+    if official is None:
+        return {}
+    columns = official_columns(official.protocol)
+    return {
+        f"{r.machine_type} section {r.section}": {c: getattr(r, c) for c in columns}
+        for r in official.sections
+    }
+
+
+def domain_table(official: OfficialResult | None) -> list[dict]:
+    """The per section x domain table of ``results.json``: one row per type x section x domain with the
+    domain's AUC (the year's rule), its own clips' pAUC, the section's pAUC (2022+) and the counts."""
+    if official is None:
+        return []
+    return [
+        {
+            "machine_type": r.machine_type,
+            "section": r.section,
+            "domain": dom,
+            "auc": getattr(r, f"auc_{dom}"),
+            "pauc": getattr(r, f"pauc_{dom}"),
+            "pauc_section": r.pauc,
+            "n_normal": getattr(r, f"n_normal_{dom}"),
+            "n_anomaly": getattr(r, f"n_anomaly_{dom}"),
+        }
+        for r in official.sections
+        for dom in ("source", "target")
+    ]
+
+
+def domain_clips(protocol: str, domain: str, rows: Iterable) -> list[ScoreRow]:
+    """The scored clips that enter ``domain``'s AUC under ``protocol``'s rule
+    (:meth:`~asdlens.evaluate.domains.EvaluatorRule.auc_mask`): 2021 that domain's clips, 2022 on that domain's
+    normals and every anomaly. Clips without a label or domain (evaluation names without ground truth) never do.
+    """
+    rule = evaluator_rule(protocol)
+    rows = [r for r in map(_as_row, rows) if r.label in (0, 1) and r.domain in ("source", "target")]
+    if not rows:
+        return []
+    mask = rule.auc_mask(
+        np.array([r.label for r in rows]), np.array([r.domain for r in rows], dtype=object), domain
+    )
+    return [r for r, keep in zip(rows, mask, strict=True) if keep]
+
+
 def evaluate(
     rows: Iterable,
     protocol: str,
@@ -252,15 +333,13 @@ def evaluate(
     rows = list(rows)
     sections = section_metrics(rows, protocol, decisions=decisions, max_fpr=max_fpr)
     interval = None
-    if ci95 and protocol != "dcase2021":
+    if ci95 and not evaluator_rule(protocol).per_domain:
         # pooled in the evaluators' order: types and sections sorted, files sorted within a section
-        from .domains import _as_row
-
         ordered = sorted((_as_row(r) for r in rows), key=lambda r: (r.machine_type, r.section, r.file_name))
         y = np.array([r.label for r in ordered], dtype=np.int64)
         s = np.array([r.score for r in ordered], dtype=np.float64)
         interval = float(np.mean([jackknife_ci95(y, s), jackknife_ci95(y, s, max_fpr=max_fpr)]))
-    return summarize(sections, protocol, ci95=interval)
+    return summarize_sections(sections, protocol, ci95=interval)
 
 
 def jackknife_ci95(labels: Sequence[int], scores: Sequence[float], *, max_fpr: float | None = None) -> float:
@@ -293,8 +372,6 @@ def jackknife_ci95(labels: Sequence[int], scores: Sequence[float], *, max_fpr: f
 def rows_from_clips(clips: Iterable, scores: Iterable[float]) -> list:
     """Score rows from clip records (anything with ``machine_type``, ``machine_id``, ``domain``, ``path``,
     ``label``, e.g. :class:`asdlens.data.Clip`) and their scores, in the same order."""
-    from .domains import ScoreRow
-
     clips, scores = list(clips), list(scores)
     if len(clips) != len(scores):
         raise ValueError(f"{len(clips)} clips but {len(scores)} scores")

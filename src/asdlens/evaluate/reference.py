@@ -13,10 +13,12 @@ Each CSV starts with ``#`` lines that name its source; :attr:`ReferenceTable.sou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from .domain_reference import DOMAIN_REFERENCES, DomainReferenceTable, domain_reference
-from .metrics import mean_defined
 from .shipped import shipped_csv
 
 #: Published table name -> package data file.
@@ -66,12 +68,27 @@ class ReferenceTable:
     def machine_types(self) -> list[str]:
         return sorted({r.machine_type for r in self.rows})
 
-    def type_average(self, machine_type: str, snr: int | None = None) -> dict[str, float | None]:
-        """Arithmetic mean over the type's published IDs (how the baseline's "Average" rows are made)."""
+    def type_average(
+        self, machine_type: str, snr: int | None = None, ids: Iterable[str] | None = None
+    ) -> dict[str, float | None]:
+        """The published type mean: the arithmetic mean over ``ids`` of the published per-ID values.
+
+        ``ids`` defaults to every ID the table has for the type (how the baseline's "Average" rows are made); a
+        run passes its own IDs, so that its mean and the published one cover the same machines. A value is None
+        unless every one of those IDs has it (a mean over fewer IDs would not be like for like).
+        """
         rows = [r for r in self.rows if r.machine_type == machine_type and r.snr == snr]
         if not rows:
             raise ValueError(f"{self.name} has no rows for machine type {machine_type!r} (snr {snr})")
-        return {"auc": mean_defined(r.auc for r in rows), "pauc": mean_defined(r.pauc for r in rows)}
+        by_id = {r.machine_id: r for r in rows}
+        wanted = list(by_id) if ids is None else list(ids)
+        found = [by_id.get(i) for i in wanted]
+
+        def mean(metric: str) -> float | None:
+            values = [None if r is None else getattr(r, metric) for r in found]
+            return None if not values or None in values else float(np.mean(values))
+
+        return {"auc": mean("auc"), "pauc": mean("pauc")}
 
 
 def reference(name: str) -> ReferenceTable | DomainReferenceTable:

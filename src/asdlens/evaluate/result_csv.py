@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_text
+from .domains import evaluator_rule
 from .files import _csv_text, _num, _parse_num
 from .official import MEAN_METRICS, OfficialResult, _column_means, _table
 
@@ -81,18 +82,18 @@ def write_result_csv(
         For the 2021 quirk: the number of machine types the evaluator saw (default: those in ``result``).
     """
     protocol = result.protocol
+    rule = evaluator_rule(protocol)
     lines: list[list] = []
     n_types = len(result.types) if n_types is None else n_types
     for machine_type, summary in result.types.items():
         rows = [r for r in result.sections if r.machine_type == machine_type]
         lines.append([machine_type])
-        if protocol == "dcase2021":
+        if rule.per_domain:
             lines.append(HEADER_2021)
             for dom in ("source", "target"):
                 for r in rows:
                     cells = [getattr(r, f"{m}_{dom}") for m in MEAN_METRICS]
                     lines.append([r.section, dom, *map(_num, cells)])
-            cut = n_types // 2
         else:
             lines.append(HEADER_2022)
             for r in rows:
@@ -103,10 +104,10 @@ def write_result_csv(
                     for d in ("source", "target")
                 ]
                 lines.append([r.section, *map(_num, cells)])
-            cut = len(rows) // 2 if protocol == "dcase2022" else len(rows)
             lines.append(MEAN_HEADER)
         source, target = summary["source_hmean"], summary["target_hmean"]
-        if quirks and protocol in ("dcase2021", "dcase2022"):
+        if quirks and rule.quirk is not None:
+            cut = n_types // 2 if rule.quirk == "types" else len(rows) // 2
             source, target = _quirk_rows(rows, protocol, cut)
         for name, means in zip(MEAN_ROWS, (summary["amean"], summary["hmean"], source, target), strict=True):
             lines.append([name, "", *(_num(means[m]) for m in MEAN_METRICS)])
@@ -117,7 +118,7 @@ def write_result_csv(
         lines.append([name + _OVERALL, "", *(_num(overall[key][m]) for m in MEAN_METRICS)])
     lines.append([])
     lines.append(["official score", "", _num(result.official_score)])
-    if protocol != "dcase2021":
+    if not rule.per_domain:
         lines.append(["official score ci95", "", _num(result.ci95)])
     lines.append([])
     return atomic_write_text(path, _csv_text(lines))

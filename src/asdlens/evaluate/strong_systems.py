@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .metrics import pair_mean_over_types
 from .shipped import shipped_csv
 
 STRONG_FILE = "dcase2020_dev_strong_systems.csv"
@@ -46,11 +47,9 @@ class StrongSystem:
     caveat: str = ""
 
     def mean(self, types=None) -> tuple[float, float] | None:
-        """Mean over ``types`` (default: all of the system's) of the per-type AUC and pAUC; None if one is missing."""
-        types = list(self.per_type) if types is None else list(types)
-        if not types or any(t not in self.per_type for t in types):
-            return None
-        return tuple(sum(self.per_type[t][k] for t in types) / len(types) for k in (0, 1))
+        """Mean over ``types`` (default: all of the system's) of the per-type AUC and pAUC; None if one is missing
+        (:func:`asdlens.evaluate.metrics.pair_mean_over_types`)."""
+        return pair_mean_over_types(self.per_type, list(self.per_type) if types is None else list(types))
 
 
 def strong_systems() -> tuple[str, list[StrongSystem]]:

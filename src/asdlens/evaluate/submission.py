@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_write_text
-from .domains import ScoreRow, _as_row, check_protocol
+from .domains import ScoreRow, _as_row, check_protocol, evaluator_rule
 from .files import _csv_text, _num
 
 KINDS = ("anomaly_score", "decision_result")
@@ -41,10 +41,10 @@ def score_file_name(
 
     2021 files are per domain (``domain`` is required); 2022-2025 files cover the section.
     """
-    check_protocol(protocol)
+    per_domain = evaluator_rule(protocol).per_domain
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not allowed; choose one of {list(KINDS)}")
-    if protocol == "dcase2021":
+    if per_domain:
         if domain not in ("source", "target"):
             raise ValueError(
                 f"2021 score files are per domain; domain={domain!r} must be 'source' or 'target'"
@@ -86,13 +86,13 @@ def write_submission(
     list of pathlib.Path
         The files written, sorted.
     """
-    check_protocol(protocol)
+    per_domain = evaluator_rule(protocol).per_domain
     if threshold is not None and decisions is not None:
         raise ValueError("give threshold or decisions, not both")
     units: dict[tuple[str, str, str | None], list[ScoreRow]] = {}
     for raw in rows:
         row = _as_row(raw)
-        domain = row.domain if protocol == "dcase2021" else None
+        domain = row.domain if per_domain else None
         units.setdefault((row.machine_type, row.section, domain), []).append(row)
     folder = Path(folder)
     written = []

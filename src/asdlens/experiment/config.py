@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..data.clips import LAYOUTS as DATA_LAYOUTS
 from ..features import MelSpec, resolve_spec
 from ..models.families import MODEL_PARAMS
 from .checks import choice as _choice
@@ -32,11 +33,10 @@ from .detector_config import (  # noqa: F401 - re-exported: the sections of an e
     check_model_and_scoring,
 )
 
-#: DCASE 2021-2025 layouts: sections, domains, the year's official score (``asdlens.evaluate.evaluate_official``).
-SECTION_LAYOUTS = ("dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
-#: ``auto``: the layout :func:`asdlens.data.scan` detects (DCASE 2023-2025 share one naming, so one experiment
-#: runs on a 2023, 2024 or 2025 tree and is scored with that year's protocol).
-LAYOUTS = ("dcase2020", "mimii", *SECTION_LAYOUTS, "auto")
+#: Every layout the data layer reads (:data:`asdlens.data.LAYOUTS`), and ``auto``: the layout
+#: :func:`asdlens.data.scan` detects (DCASE 2023-2025 share one naming, so one experiment runs on a 2023, 2024 or
+#: 2025 tree and is scored with that year's protocol, :func:`asdlens.experiment.protocols.protocol_of`).
+LAYOUTS = (*DATA_LAYOUTS, "auto")
 VALIDATION_FROM = ("tail", "random")
 SPLIT_PROTOCOLS = ("paper", "repo")
 

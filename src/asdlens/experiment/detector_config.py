@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models.families import (
-    BACKENDS,
     FAMILY_DEFAULTS,
     GMM_COVARIANCES,
     LOSS_PARAMS,
     MARGIN_LOSSES,
     MODEL_FAMILY,
     MODEL_PARAMS,
+    SCORERS,
     resolved_params,
 )
 from .checks import choice, fail, integer, number
@@ -138,7 +138,8 @@ class ScoringConfig:
     Attributes
     ----------
     backend : {"default", "mahalanobis", "cosine", "knn", "gmm", "confidence"}
-        ``default``: the family's own score (autoencoders: the windows' mean squared reconstruction error;
+        The scorer (:mod:`asdlens.models.scorers`; the field keeps the name ``backend`` so that users' YAML
+        files and cached models stay valid). ``default``: the family's own score (autoencoders: the windows' mean squared reconstruction error;
         MobileNetV2: DCASE 2022's ``log(1 - p) - log(p)`` of the clip's ID; margin models: ``-log p(ID)``).
         ``mahalanobis``: autoencoders: the DCASE 2023-2025 baseline's Mahalanobis distance of the clip's mean
         reconstruction residual; embedding families: the Mahalanobis distance of the clip embedding to its
@@ -169,7 +170,7 @@ class ScoringConfig:
 
     def __post_init__(self) -> None:
         choice("scoring.aggregate", self.aggregate, AGGREGATES)
-        choice("scoring.backend", self.backend, BACKENDS)
+        choice("scoring.backend", self.backend, SCORERS)
         integer("scoring.k", self.k, minimum=1)
         integer("scoring.components", self.components, minimum=1)
         choice("scoring.covariance", self.covariance, GMM_COVARIANCES)

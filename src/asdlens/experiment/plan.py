@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data import Clip, DataWarning, scan, split_clips
-from ..evaluate.files import snr_folder
-from .config import SECTION_LAYOUTS, Experiment
+from ..data.clips import GroupKey, group_order, layout_spec, snr_order
+from .config import Experiment
 
 #: ``Unit.machine_type`` of a model trained across every machine type (``model.per: all``).
 ALL_TYPES = "all"
@@ -52,14 +52,13 @@ class Unit:
     kind: str = "id"
 
     @property
+    def key(self) -> GroupKey:
+        return GroupKey(self.machine_type, self.snr, self.machine_id, self.kind)
+
+    @property
     def name(self) -> str:
-        """File-safe name: ``pump``, ``fan_6dB``, ``fan_min6dB_id_00``, ``fan_section_00``."""
-        parts = [self.machine_type]
-        if self.snr is not None:
-            parts.append(snr_folder(self.snr))
-        if self.machine_id is not None:
-            parts.append(f"{self.kind if self.kind == 'section' else 'id'}_{self.machine_id}")
-        return "_".join(parts)
+        """File-safe name (:attr:`GroupKey.slug`): ``pump``, ``fan_6dB``, ``fan_min6dB_id_00``, ``fan_section_00``."""
+        return self.key.slug
 
 
 @dataclass(frozen=True)
@@ -79,11 +78,11 @@ class TestGroup:
 
     @property
     def label(self) -> str:
-        """``"pump id_00"``, ``"fan id_00 6dB"``, ``"fan section 00"``, ``"fan training clips"``."""
+        """``"pump id_00"``, ``"fan id_00 6dB"``, ``"fan section 00"`` (:attr:`GroupKey.label`), or
+        ``"fan training clips"``."""
         if self.kind == "train":
             return f"{self.unit} training clips"
-        unit = f"section {self.machine_id}" if self.kind == "section" else f"id_{self.machine_id}"
-        return f"{self.machine_type} {unit}" + ("" if self.snr is None else f" {self.snr}dB")
+        return GroupKey(self.machine_type, self.snr, self.machine_id, self.kind).label
 
 
 def training_group(unit: Unit) -> TestGroup:
@@ -113,8 +112,9 @@ class Plan:
 
     @property
     def sections(self) -> bool:
-        """Whether the layout evaluates per section x domain (DCASE 2021-2025)."""
-        return self.layout in SECTION_LAYOUTS
+        """Whether the layout's unit is a section (:attr:`asdlens.data.LayoutSpec.sections`): a data fact; how a
+        run is scored is :func:`asdlens.experiment.protocols.protocol_of`."""
+        return layout_spec(self.layout).sections
 
     @property
     def clips(self) -> list[Clip]:
@@ -149,7 +149,7 @@ def _filter(clips: list[Clip], exp: Experiment, root: Path) -> list[Clip]:
             raise ValueError(f"dataset.ids: none of {list(ds.ids)} found under {root}; found {found}")
         clips = [c for c in clips if c.machine_id in ds.ids]
     if ds.snrs is not None:
-        found = sorted({c.snr for c in clips}, key=lambda s: -999 if s is None else s)
+        found = sorted({c.snr for c in clips}, key=snr_order)
         missing = [s for s in ds.snrs if s not in found]
         if missing:
             raise ValueError(f"dataset.snrs: {missing} dB not found under {root}; found {found}")
@@ -201,9 +201,6 @@ def _grouped(
     def unit_of(machine_type: str, snr: int | None, machine_id: str) -> tuple[str, int | None, str | None]:
         return (ALL_TYPES if per_all else machine_type, snr, machine_id if per_id else None)
 
-    def order(key: tuple) -> tuple:
-        return (key[0], -999 if key[1] is None else key[1], key[2] or "")
-
     train_by: dict[tuple, list[Clip]] = {}
     for c in train:
         train_by.setdefault(unit_of(*c.group), []).append(c)
@@ -212,14 +209,14 @@ def _grouped(
         test_by.setdefault(c.group, []).append(c)
     units = {
         key: Unit(*key, tuple(sorted(cs, key=lambda c: c.path)))
-        for key, cs in sorted(train_by.items(), key=lambda kv: order(kv[0]))
+        for key, cs in sorted(train_by.items(), key=lambda kv: group_order(kv[0]))
     }
     tests = []
-    for (machine_type, snr, machine_id), cs in sorted(test_by.items(), key=lambda kv: order(kv[0])):
+    for (machine_type, snr, machine_id), cs in sorted(test_by.items(), key=lambda kv: group_order(kv[0])):
         key = unit_of(machine_type, snr, machine_id)
         if key not in units:
-            unit = f"section {machine_id}" if layout in SECTION_LAYOUTS else f"id_{machine_id}"
-            where = f"{machine_type} {unit}" + ("" if snr is None else f" {snr}dB")
+            kind = "section" if layout_spec(layout).sections else "id"
+            where = GroupKey(machine_type, snr, machine_id, kind).label
             raise ValueError(f"{root}: {where} has test clips but no training clips to fit its model on")
         tests.append(
             TestGroup(machine_type, snr, machine_id, units[key].name, tuple(sorted(cs, key=lambda c: c.path)))
@@ -227,7 +224,7 @@ def _grouped(
     used = {t.unit for t in tests}
     pool = tuple(sorted(train, key=lambda c: c.path))
     plan = Plan(root, layout, [u for u in units.values() if u.name in used], tests, warnings, per, pool)
-    return as_sections(plan) if layout in SECTION_LAYOUTS else plan
+    return as_sections(plan) if layout_spec(layout).sections else plan
 
 
 def as_sections(plan: Plan) -> Plan:

@@ -20,7 +20,7 @@ def _note(cache_root, key: str) -> dict:
         return {}
 
 
-def summarize(snapshot: dict) -> dict[str, dict[str, int]]:
+def count_jobs_by_kind(snapshot: dict) -> dict[str, dict[str, int]]:
     """Per kind: ``done``, ``running``, ``queued``, ``retried``, ``total`` (jobs this session looked at)."""
     counts = {k: {"done": 0, "running": 0, "queued": 0, "retried": 0, "total": 0} for k in KINDS}
     for key, state in snapshot["state"].items():
@@ -78,7 +78,7 @@ class Status:
         table = Table(title=f"jobs on {name} ({slots} at a time)", title_justify="left")
         for column in ("kind", "done", "running", "queued", "retried"):
             table.add_column(column, justify="left" if column == "kind" else "right")
-        for kind, row in summarize(snapshot).items():
+        for kind, row in count_jobs_by_kind(snapshot).items():
             if row["total"]:
                 table.add_row(
                     kind,

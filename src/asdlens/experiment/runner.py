@@ -1,11 +1,12 @@
 """``run_experiment`` / ``run_experiments``: a plan of jobs (features -> fits -> scores) handed to an executor,
 then metrics and the run folder.
 
-The protocol is the official one (see :mod:`asdlens.experiment.features`, :mod:`asdlens.models.detectors`,
-:mod:`asdlens.evaluate.metrics`): log-mel of every clip, one detector per unit (type, or type x ID x SNR)
-trained on the normal training clips in path order, each test clip scored, AUC and pAUC per machine ID. On the
-DCASE 2021-2025 layouts each unit's training clips are scored too (the decision thresholds) and the year's
-official metrics and files come from :mod:`asdlens.experiment.official_outputs`.
+The pipeline is the official one (see :mod:`asdlens.experiment.features`, :mod:`asdlens.models.detectors`):
+log-mel of every clip, one detector per unit (type, or type x ID x SNR) trained on the normal training clips in
+path order, each test clip scored. How the scores become metrics, files and a report is the layout's protocol
+(:func:`asdlens.experiment.protocols.protocol_of`): AUC and pAUC per machine ID (DCASE 2020, MIMII), or the
+year's official metrics per section x domain, with each unit's training clips scored too for the decision
+thresholds (DCASE 2021-2025).
 
 Two phases run on the engine (:mod:`asdlens.experiment.engine`): first the features of every clip (so every
 bad clip is known before any training, and stops the run or is left out with ``skip_bad``), then the fits and
@@ -26,16 +27,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..atomic import atomic_write_json, atomic_write_text
-from ..evaluate import id_metrics, type_averages
 from ..runtime import machine_info
-from . import official_outputs
 from .cache import FileIdentity, RunCache
 from .config import Experiment
 from .engine import Engine
 from .executors import make_executor
 from .graph import JobBuilder, RunJobs, library_versions
-from .plan import Plan, make_plan, training_group
+from .plan import Plan, make_plan
 from .progress import Status
+from .protocols import protocol_of
 from .results import COUNTERS, BadClipsError, RunResult, TypeAverage, write_outputs
 
 
@@ -120,7 +120,7 @@ def run_experiments(
             plans[ds_key] = make_plan(exp, exp.dataset.root)
     run_plans = [plans[repr(e.dataset)] for e in exps]
     for exp, plan in zip(exps, run_plans, strict=True):
-        official_outputs.check_settings(exp, plan)
+        protocol_of(plan.layout).check_settings(exp, plan)
     for out in out_dirs:
         Path(out).mkdir(parents=True, exist_ok=True)
     for exp, out in zip(exps, out_dirs, strict=True):
@@ -160,7 +160,7 @@ def run_experiments(
             t0 = time.perf_counter()
             run_jobs = [builder.run_jobs(exp, plan) for exp, plan in zip(exps, final_plans, strict=True)]
             for exp, rj in zip(exps, run_jobs, strict=True):
-                official_outputs.add_training_scores(builder, exp, rj)
+                protocol_of(rj.plan.layout).add_jobs(builder, exp, rj)
             graph = {}
             for rj in run_jobs:
                 graph.update(rj.all())
@@ -187,7 +187,7 @@ def run_experiments(
         result.timings = dict(timings)
         results.append(result)
         if report:
-            from .run_report import write_run_report
+            from .render import write_run_report
 
             t0 = time.perf_counter()
             write_run_report(result)
@@ -219,74 +219,50 @@ def _assemble(
     new = [e for e in entries if e in computed_features and e not in seen_features]
     seen_features.update(entries)
     counters["features_computed"], counters["features_cached"] = len(new), len(entries) - len(new)
+    protocol = protocol_of(plan.layout)
+
+    def fresh(job) -> bool:
+        """Computed in this session and not yet counted for an earlier run."""
+        new = (
+            records.get(job.key) is not None and records[job.key].status == "computed" and job.key not in seen
+        )
+        seen.add(job.key)
+        return new
+
     models, scored, jobs = {}, {}, []
     for name, job in rj.fits.items():
-        fresh = (
-            records.get(job.key) is not None and records[job.key].status == "computed" and job.key not in seen
-        )
-        seen.add(job.key)
-        counters["models_trained" if fresh else "models_cached"] += 1
+        counters["models_trained" if fresh(job) else "models_cached"] += 1
         models[name] = {"key": job.key, **summaries[job.key]["info"]}
-    groups = [*plan.tests, *(training_group(u) for u in plan.units if plan.sections)]
-    for group in groups:
+    for group in protocol.scored_groups(plan):
         job = rj.scores[group.label]
-        fresh = (
-            records.get(job.key) is not None and records[job.key].status == "computed" and job.key not in seen
-        )
-        seen.add(job.key)
-        counters["scores_computed" if fresh else "scores_cached"] += len(group.clips)
+        counters["scores_computed" if fresh(job) else "scores_cached"] += len(group.clips)
         values = summaries[job.key]["scores"]
         scored[group.label] = [(c.file_name, s, c.label) for c, s in zip(group.clips, values, strict=True)]
     for job in [*rj.features, *rj.fits.values(), *rj.scores.values()]:
         if job.key in records:
             jobs.append(records[job.key].to_dict())
     counters["bad_files"] = len(bad)
-    common = dict(counters=counters, out_dir=out, config=exp, layout=plan.layout, bad_files=bad, models=models,
-                  jobs=jobs, plan=plan)  # fmt: skip
-    if plan.sections:
-        result = _assemble_official(exp, plan, scored, common)
-    else:
-        result = _assemble_ids(exp, plan, scored, common)
+    result = RunResult(
+        protocol=protocol,
+        evaluation=protocol.evaluate(exp, plan, scored),
+        counters=counters,
+        out_dir=out,
+        config=exp,
+        layout=plan.layout,
+        bad_files=bad,
+        models=models,
+        scores={g.label: scored[g.label] for g in plan.tests},  # the protocol's extra groups are its own
+        jobs=jobs,
+        plan=plan,
+    )
     cache = RunCache(rj.fits[next(iter(rj.fits))].payload["cache"]) if rj.fits else None
     model_files = {}
     for name, job in rj.fits.items():
         network = cache.model_dir(job.key) / "model.keras"
         if network.is_file():
             model_files[name] = network
-    write_outputs(result, plan, model_files)
+    write_outputs(result, model_files)
     return result
-
-
-def _assemble_ids(exp: Experiment, plan: Plan, scored: dict, common: dict) -> RunResult:
-    """DCASE 2020 and MIMII: AUC and pAUC per machine ID (x SNR), averaged per type."""
-    results = [
-        id_metrics(
-            [lab for _, _, lab in scored[g.label]],
-            [s for _, s, _ in scored[g.label]],
-            machine_type=g.machine_type,
-            machine_id=g.machine_id,
-            snr=g.snr,
-            max_fpr=exp.metric.max_fpr,
-        )
-        for g in plan.tests
-    ]
-    averages = [TypeAverage(t, snr, **v) for (t, snr), v in type_averages(results).items()]
-    return RunResult(results=results, averages=averages, scores=scored, **common)
-
-
-def _assemble_official(exp: Experiment, plan: Plan, scored: dict, common: dict) -> RunResult:
-    """DCASE 2021-2025: decision thresholds from the training clips' scores, the year's official metrics."""
-    train_scores = {u.name: [s for _, s, _ in scored.pop(training_group(u).label)] for u in plan.units}
-    limits, messages = official_outputs.thresholds(train_scores)
-    rows = official_outputs.score_rows(plan, scored)
-    decisions = official_outputs.decisions_of(plan, rows, limits)
-    official, more = official_outputs.evaluate(exp, plan, rows, decisions)
-    messages += more + ([] if official is None else list(official.messages))
-    messages += [f"data: {w}" for w in plan.warnings]
-    return RunResult(
-        results=[], averages=[], scores=scored, official=official, thresholds=limits,
-        train_scores=train_scores, messages=messages, **common,
-    )  # fmt: skip
 
 
 def run_experiment(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .core import Explanation, Outcome, Step, config_id, ladder, shapley_values, summarize
+from .core import Explanation, Outcome, Step, config_id, ladder, shapley_values, summarize_seeds
 from .plan import GROUP_ORDER, Group, compose, differing_groups
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
     "explain",
     "ladder",
     "shapley_values",
-    "summarize",
+    "summarize_seeds",
 ]
 
 

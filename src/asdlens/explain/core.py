@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from ..evaluate.metrics import mean_defined, type_averages
+from ..evaluate import HEADLINE_METRICS
 from ..experiment import Experiment
 from .plan import Group, compose, differing_groups, with_seed
 
+#: The metric set of DCASE 2020 / MIMII explanations (the ID protocol's headline: mean AUC and pAUC over types).
 METRICS = ("auc", "pauc")
-#: The metric set of DCASE 2021-2025 explanations (asdlens.experiment.official_outputs.HEADLINE_METRICS).
-OFFICIAL_METRICS = ("official_score", "auc_source", "auc_target", "pauc")
+#: The metric set of DCASE 2021-2025 explanations: the official score and its harmonic means.
+OFFICIAL_METRICS = HEADLINE_METRICS
 MAX_SHAPLEY_GROUPS = 10
 
 
@@ -128,47 +129,30 @@ def _sum_counters(counters: list[dict[str, int]]) -> dict[str, int]:
     return total
 
 
-def summarize_official(
-    officials: list, counters: list[dict[str, int]], seeds: list[int], protocol: str
-) -> Outcome:
-    """Average per-seed :class:`asdlens.evaluate.OfficialResult` (DCASE 2021-2025) into one :class:`Outcome`:
-    the official score and its harmonic means (:data:`OFFICIAL_METRICS`), and per section its official values."""
-    from ..experiment.official_outputs import headline, section_values
+def summarize_seeds(results: list, seeds: list[int]) -> Outcome:
+    """Average the runs of one experiment, one per seed, into one :class:`Outcome`.
 
-    values: dict[str, list[float]] = {m: [] for m in OFFICIAL_METRICS}
-    per_section: dict[str, dict[str, list[float]]] = {}
-    for official in officials:
-        if official is None:
-            continue
-        for m, v in headline(official.overall, official.official_score).items():
+    The runs' protocol (:class:`asdlens.experiment.protocols.EvaluationProtocol`) says what a run is summed up
+    by: its :meth:`~EvaluationProtocol.headline` (the mean AUC and pAUC over types; DCASE 2021-2025: the official
+    score and its harmonic means) and its values per unit (per machine ID or per section). Undefined values are
+    left out of the means.
+    """
+    protocol = results[0].protocol
+    values: dict[str, list[float]] = {m: [] for m in protocol.headline_metrics}
+    per_unit: dict[str, dict[str, list[float]]] = {}
+    for result in results:
+        for m, v in protocol.headline(result).items():
             if v is not None:
                 values[m].append(v)
-        for label, section in section_values(official).items():
-            slot = per_section.setdefault(label, {k: [] for k in section})
-            for k, v in section.items():
+        for label, unit in protocol.unit_values(result).items():
+            slot = per_unit.setdefault(label, {k: [] for k in unit})
+            for k, v in unit.items():
                 if v is not None:
                     slot[k].append(v)
-    per_id = {label: _mean_sd(samples) for label, samples in per_section.items()}
-    return Outcome(per_id, _mean_sd(values), _sum_counters(counters), list(seeds), OFFICIAL_METRICS, protocol)
-
-
-def summarize(results: list, counters: list[dict[str, int]], seeds: list[int]) -> Outcome:
-    """Average per-seed lists of :class:`asdlens.evaluate.IdResult` into one :class:`Outcome`."""
-    per_seed_ids: dict[str, list] = {}
-    values: dict[str, list[float]] = {m: [] for m in METRICS}
-    for rows in results:
-        for r in rows:
-            per_seed_ids.setdefault(r.label, []).append(r)
-        averages = type_averages(rows)
-        for m in METRICS:
-            v = mean_defined(a[m] for a in averages.values())
-            if v is not None:
-                values[m].append(v)
-    per_id = {
-        label: _mean_sd({m: [getattr(r, m) for r in rows if getattr(r, m) is not None] for m in METRICS})
-        for label, rows in per_seed_ids.items()
-    }
-    return Outcome(per_id, _mean_sd(values), _sum_counters(counters), list(seeds))
+    per_id = {label: _mean_sd(samples) for label, samples in per_unit.items()}
+    counters = _sum_counters([r.counters for r in results])
+    return Outcome(per_id, _mean_sd(values), counters, list(seeds), protocol.headline_metrics,
+                   protocol.headline_protocol)  # fmt: skip
 
 
 def _mean_sd(samples: dict[str, list[float]]) -> dict[str, float | None]:
@@ -205,8 +189,8 @@ class Runs:
     """The outcomes of a set of experiments, run together as one plan (``run_many``), by config identity.
 
     ``run_many(experiments) -> results`` runs a list of experiments at once (one plan of jobs: what they share
-    runs once) and returns one result per experiment, in order, each with ``results`` (list of IdResult) and
-    ``counters`` (a DCASE 2021-2025 run: ``sections``, ``layout`` and ``official`` instead of ``results``).
+    runs once) and returns one result per experiment, in order: :class:`~asdlens.experiment.RunResult` or
+    anything with its ``protocol``, ``evaluation`` and ``counters``.
     """
 
     def __init__(self, run_many: Callable[[list[Experiment]], list[Any]], repeats: int):
@@ -231,11 +215,7 @@ class Runs:
         for exp, group in zip(experiments, seeded, strict=True):
             chunk = results[i : i + len(group)]
             i += len(group)
-            counters, seeds = [r.counters for r in chunk], [e.training.seed for e in group]
-            if getattr(chunk[0], "sections", False):
-                outcome = summarize_official([r.official for r in chunk], counters, seeds, chunk[0].layout)
-            else:
-                outcome = summarize([r.results for r in chunk], counters, seeds)
+            outcome = summarize_seeds(chunk, [e.training.seed for e in group])
             self._done.setdefault(config_id(exp), outcome)
             outcomes.append(outcome)
         return outcomes
@@ -264,9 +244,9 @@ def ladder(
     ----------
     ref, mine : Experiment
     run_many : callable
-        ``run_many(experiments) -> results``, one result per experiment in order, each with ``results`` (list
-        of IdResult; DCASE 2021-2025: ``official``) and ``counters``; normally :func:`asdlens.experiment.run_experiments` bound to a data root,
-        one shared cache and an executor.
+        ``run_many(experiments) -> results``, one :class:`~asdlens.experiment.RunResult` per experiment in order
+        (:func:`summarize_seeds` reads its ``protocol``, ``evaluation`` and ``counters``); normally
+        :func:`asdlens.experiment.run_experiments` bound to a data root, one shared cache and an executor.
     order : list of str, optional
         Group names in the order to walk (see :func:`asdlens.explain.plan.differing_groups`).
     repeats : int

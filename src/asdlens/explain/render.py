@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..report import Report
+import numpy as np
+
+from ..evaluate import evaluator_rule
+from ..report import Report, figures
 from ..report.numbers import fmt
 from .core import METRICS, Explanation
 
@@ -213,44 +216,19 @@ def _heat_columns(exp: Explanation, metric: str) -> list[tuple[str, str, str]]:
 
 def heatmap_figure(exp: Explanation, metric: str = "auc"):
     """Per step (rows) and machine ID or section x domain (columns): the metric, annotated."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     cols = _heat_columns(exp, metric)
     grid = np.full((len(exp.steps), len(cols)), np.nan)
     for r, s in enumerate(exp.steps):
         for c, (_, label, key) in enumerate(cols):
             v = s.outcome.per_id.get(label, {}).get(key)
             grid[r, c] = np.nan if v is None else v
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(cols) + 2.5), 0.45 * len(exp.steps) + 1.8))
-    im = ax.imshow(
-        grid, cmap="viridis", aspect="auto", vmin=np.nanmin(grid) if np.isfinite(grid).any() else 0
-    )
-    ax.set_xticks(range(len(cols)), [c[0] for c in cols], rotation=40, ha="right")
-    ax.set_yticks(range(len(exp.steps)), [f"{s.index} {s.name}" for s in exp.steps])
-    low, high = im.get_clim()
-    for r in range(grid.shape[0]):
-        for c in range(grid.shape[1]):
-            if np.isfinite(grid[r, c]):
-                bright = (grid[r, c] - low) > 0.6 * (
-                    high - low
-                )  # viridis is yellow at the top: dark text there
-                color = "k" if bright else "w"
-                ax.text(c, r, f"{grid[r, c]:.3f}", ha="center", va="center", fontsize=7, color=color)
+    rows = [f"{s.index} {s.name}" for s in exp.steps]
     if exp.metrics == METRICS:
-        fig.colorbar(im, ax=ax, label=metric.upper())
-        ax.set_title(f"{metric.upper()} per machine ID after each step")
+        label, title = metric.upper(), f"{metric.upper()} per machine ID after each step"
     else:
-        rule = (
-            "that domain's clips" if exp.protocol == "dcase2021" else "that domain's normals + all anomalies"
-        )
-        fig.colorbar(im, ax=ax, label="AUC")
-        ax.set_title(f"AUC per section x domain ({rule}) after each step")
-    fig.tight_layout()
-    return fig
+        rule = evaluator_rule(exp.protocol).auc_clips
+        label, title = "AUC", f"AUC per section x domain ({rule}) after each step"
+    return figures.heatmap_figure(grid, rows, [c[0] for c in cols], title, value_label=label)
 
 
 def _ladder_paragraph(exp: Explanation) -> str:
@@ -266,7 +244,7 @@ def _ladder_paragraph(exp: Explanation) -> str:
             f"{exp.protocol} official score (the harmonic mean of every "
             + (
                 "AUC and pAUC per section x domain"
-                if exp.protocol == "dcase2021"
+                if evaluator_rule(exp.protocol).pauc == "domain"
                 else "AUC (source), AUC (target) and pAUC per section"
             )
             + ") and the harmonic means over sections of each kind of value it is made of, so a step shows which "

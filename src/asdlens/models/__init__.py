@@ -7,16 +7,16 @@ imported only when a model is built, trained or loaded.
 """
 
 from .autoencoders import MODELS, build_model, dcase2020_autoencoder, mimii_autoencoder
-from .backends import (
-    Backend,
+from .detectors import load_detector, make_detector
+from .families import MODEL_FAMILY, SCORERS
+from .scorers import (
     ClassConfidence,
     CosineCentre,
-    GaussianMixtureBackend,
+    GaussianMixtureScorer,
     KNearestCosine,
-    MahalanobisBackend,
+    MahalanobisScorer,
+    Scorer,
 )
-from .detectors import load_detector, make_detector
-from .families import BACKENDS, MODEL_FAMILY
 from .throughput import detector_throughput, training_throughput
 from .training import (
     load_model,
@@ -27,15 +27,15 @@ from .training import (
 )
 
 __all__ = [
-    "BACKENDS",
+    "SCORERS",
     "MODELS",
     "MODEL_FAMILY",
-    "Backend",
+    "Scorer",
     "ClassConfidence",
     "CosineCentre",
-    "GaussianMixtureBackend",
+    "GaussianMixtureScorer",
     "KNearestCosine",
-    "MahalanobisBackend",
+    "MahalanobisScorer",
     "build_model",
     "dcase2020_autoencoder",
     "detector_throughput",

@@ -9,7 +9,7 @@ A family implements ``fit``, ``save`` / ``load``, and two per-clip hooks:
   ``scoring.aggregate``.
 
 At fit time a family stores the unit-length embeddings of its training clips with their machine type and ID
-(:class:`TrainingEmbeddings`); at scoring time an embedding back-end (:mod:`asdlens.models.backends`) is fitted
+(:class:`TrainingEmbeddings`); at scoring time an embedding back-end (:mod:`asdlens.models.scorers`) is fitted
 on the training embeddings of each test clip's ID and scores the clip's embedding. Nothing is retrained. Every
 clip is scored on its own (one batch per clip, one back-end call per clip), so its score does not depend on the
 clips scored with it.
@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .backends import Backend, embedding_backend, unit_rows
-from .families import EMBEDDING_BACKENDS, model_family, resolved_params
+from .families import EMBEDDING_SCORERS, model_family, resolved_params
 from .samples import ClipSet, Windows, clip_windows, validation_parts
+from .scorers import Scorer, embedding_scorer, unit_rows
 
 EMBEDDINGS_FILE = "train_embeddings.npy"
 EMBEDDING_KEYS_FILE = "train_embeddings.json"
@@ -150,7 +150,7 @@ class DetectorBase:
         self.scoring = settings["scoring"]
         self.model = model
         self.reference = reference
-        self._backends: dict[str, Backend] = {}
+        self._backends: dict[str, Scorer] = {}
 
     # -- hooks ----------------------------------------------------------------------------------------------
     def _clip_embedding(self, clips: ClipSet, i: int) -> np.ndarray:
@@ -179,16 +179,16 @@ class DetectorBase:
 
     def uses_embeddings(self) -> bool:
         backend = self.scoring["backend"]
-        return backend in EMBEDDING_BACKENDS or (backend == "mahalanobis" and self.family != "autoencoder")
+        return backend in EMBEDDING_SCORERS or (backend == "mahalanobis" and self.family != "autoencoder")
 
-    def backend_for(self, key: str) -> Backend:
+    def backend_for(self, key: str) -> Scorer:
         """The configured embedding back-end fitted on the training embeddings of class ``key`` (cached)."""
         if key not in self._backends:
             if self.reference is None:
                 raise ValueError(
                     "this detector kept no training embeddings: fit it (or load a fitted one) first"
                 )
-            backend = embedding_backend(self.scoring, seed=int(self.training["seed"]))
+            backend = embedding_scorer(self.scoring, seed=int(self.training["seed"]))
             self._backends[key] = backend.fit(self.reference.of(key))
         return self._backends[key]
 

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backends import Backend, _positive_int
 from .density_knn import local_scales, pairwise_distances, variance_minimising_alpha, without_self
+from .scorers import Scorer, _positive_int
 
 
-class BEAM(Backend):
+class BEAM(Scorer):
     """Per-band nearest-neighbour cosine distance, averaged uniformly over the bands.
 
     Parameters

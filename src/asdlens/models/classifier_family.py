@@ -27,9 +27,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .backends import ClassConfidence
 from .base import ClassifierBase, class_targets, mean_unit, training_parts
 from .samples import ClipSet, windows
+from .scorers import ClassConfidence
 
 MIN_FRAMES = 32  # 2**5: MobileNetV2's stride-2 stages
 EPS = sys.float_info.epsilon  # the baselines' floor inside the logs

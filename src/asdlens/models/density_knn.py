@@ -49,7 +49,7 @@ import warnings
 
 import numpy as np
 
-from .backends import Backend, _matrix, _positive_int, unit_rows
+from .scorers import Scorer, _matrix, _positive_int, unit_rows
 
 DISTANCES = ("cosine", "euclidean")
 LDN_MODES = ("ratio", "difference")
@@ -113,7 +113,7 @@ def _decay(value) -> float:
     return float(value)
 
 
-class _Memory(Backend):
+class _Memory(Scorer):
     """Shared fit / distance plumbing: the memory, its square distances and the fitted feature count."""
 
     distance: str

@@ -27,11 +27,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .backends import Backend
 from .mahalanobis import DOMAINS, _domain_names
+from .scorers import Scorer
 
 
-def clone(backend: Backend) -> Backend:
+def clone(backend: Scorer) -> Scorer:
     """An unfitted copy with the same parameters (``type(backend)(**backend.get_params())``)."""
     return type(backend)(**backend.get_params())
 
@@ -41,19 +41,19 @@ def uses_domains(backend) -> bool:
     return bool(getattr(backend, "uses_domains", False))
 
 
-def fit_backend(backend: Backend, X, domains: Sequence[str | None] | None = None) -> Backend:
+def fit_backend(backend: Scorer, X, domains: Sequence[str | None] | None = None) -> Scorer:
     """``backend.fit(X, domains)`` for the domain-aware estimators, ``backend.fit(X)`` for the rest (which keep
     one memory of every domain)."""
     return backend.fit(X, domains) if uses_domains(backend) else backend.fit(X)
 
 
-class SeparateDomains(Backend):
+class SeparateDomains(Scorer):
     """One copy of ``backend`` per domain present in the training clips; a clip is as normal as the domain it
     fits best (``score_samples`` = the largest of the domains' ``score_samples``).
 
     Parameters
     ----------
-    backend : Backend
+    backend : Scorer
         The unfitted template (copied per domain with its parameters).
 
     Attributes
@@ -64,11 +64,9 @@ class SeparateDomains(Backend):
 
     uses_domains = True
 
-    def __init__(self, backend: Backend):
-        if not isinstance(backend, Backend) or uses_domains(backend):
-            raise ValueError(
-                f"backend={backend!r} must be a single-memory Backend (not already domain-aware)"
-            )
+    def __init__(self, backend: Scorer):
+        if not isinstance(backend, Scorer) or uses_domains(backend):
+            raise ValueError(f"backend={backend!r} must be a single-memory Scorer (not already domain-aware)")
         self.backend = backend
 
     def get_params(self) -> dict:

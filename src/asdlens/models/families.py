@@ -43,10 +43,11 @@ MARGIN_LOSSES = tuple(LOSS_PARAMS)
 #: Every ``model`` parameter besides ``name`` and ``per``.
 MODEL_PARAMS = ("hop", "width", "embedding_dim", "loss", "margin", "scale", "subclusters", "mixup")
 
-#: Scoring back-ends (``scoring.backend``).
-BACKENDS = ("default", "mahalanobis", "cosine", "knn", "gmm", "confidence")
-#: Back-ends that score a clip's embedding (the others score its windows).
-EMBEDDING_BACKENDS = ("cosine", "knn", "gmm")
+#: Scorers (``scoring.backend``: the config field keeps its name for users' YAML and cache keys; it names the
+#: scorer, :mod:`asdlens.models.scorers`).
+SCORERS = ("default", "mahalanobis", "cosine", "knn", "gmm", "confidence")
+#: Scorers that score a clip's embedding (the others score its windows).
+EMBEDDING_SCORERS = ("cosine", "knn", "gmm")
 GMM_COVARIANCES = ("full", "diag", "tied", "spherical")
 
 #: What ``scoring.backend: default`` is for each family.

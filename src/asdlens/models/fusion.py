@@ -27,14 +27,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .backends import Backend, KNearestCosine, _matrix
 from .domains import clone, fit_backend
+from .scorers import KNearestCosine, Scorer, _matrix
 
 
-def self_scores(backend: Backend, X) -> np.ndarray:
+def self_scores(backend: Scorer, X) -> np.ndarray:
     """The training-bank self-scores of a fitted ``backend`` (fitted on ``X``): its own
     ``training_anomaly_scores()`` when it has one (the memories here: leave-one-out), leave-one-out for
-    :class:`~asdlens.models.backends.KNearestCosine`, else the in-sample ``anomaly_score(X)``."""
+    :class:`~asdlens.models.scorers.KNearestCosine`, else the in-sample ``anomaly_score(X)``."""
     if hasattr(backend, "training_anomaly_scores"):
         return np.asarray(backend.training_anomaly_scores(), dtype=np.float64)
     if isinstance(backend, KNearestCosine):
@@ -48,17 +48,17 @@ def self_scores(backend: Backend, X) -> np.ndarray:
     return np.asarray(backend.anomaly_score(X), dtype=np.float64)
 
 
-class ZMinFusion(Backend):
+class ZMinFusion(Scorer):
     """The minimum over back-ends of their anomaly scores, each standardised on its training self-scores.
 
     Parameters
     ----------
-    backends : sequence of Backend
+    backends : sequence of Scorer
         Two or more unfitted back-ends (copied at fit; they all receive the same ``X``).
 
     Attributes
     ----------
-    estimators_ : list of Backend
+    estimators_ : list of Scorer
         The fitted copies.
     location_, scale_ : ndarray ``[n_backends]``
         Mean and standard deviation of each back-end's self-scores.
@@ -66,12 +66,12 @@ class ZMinFusion(Backend):
 
     uses_domains = True
 
-    def __init__(self, backends: Sequence[Backend]):
-        if isinstance(backends, Backend) or not isinstance(backends, Sequence) or len(backends) < 2:
+    def __init__(self, backends: Sequence[Scorer]):
+        if isinstance(backends, Scorer) or not isinstance(backends, Sequence) or len(backends) < 2:
             raise ValueError(f"backends={backends!r} must be a sequence of two or more back-ends")
-        bad = [b for b in backends if not isinstance(b, Backend)]
+        bad = [b for b in backends if not isinstance(b, Scorer)]
         if bad:
-            raise ValueError(f"backends: {bad[0]!r} is not a Backend (fit / score_samples)")
+            raise ValueError(f"backends: {bad[0]!r} is not a Scorer (fit / score_samples)")
         self.backends = list(backends)
 
     def get_params(self) -> dict:

@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .backends import ClassConfidence, unit_rows
 from .base import ClassifierBase, class_targets, mean_unit, training_parts
 from .samples import ClipSet, windows
+from .scorers import ClassConfidence, unit_rows
 
 
 def labelled_batches(clips, starts, width, targets, n_classes, *, batch_size, seed, shuffle, mixup):

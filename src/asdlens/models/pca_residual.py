@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backends import Backend, _matrix
+from .scorers import Scorer, _matrix
 
 
 def _n_components(value) -> int | float:
@@ -51,7 +51,7 @@ def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return variance, vt
 
 
-class PCAResidual(Backend):
+class PCAResidual(Scorer):
     """Minus the squared residual of the projection onto the top principal components.
 
     Parameters

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..clips import SECTION_LAYOUTS
+from ..clips import LAYOUT_SPECS
 from . import ids, sections, truth
 from .files import Rendered
 from .manifest import MANIFEST_FIELDS, SECTION_FIELDS
@@ -58,7 +58,7 @@ SECTIONS = TreeFamily(
 FAMILIES: dict[str, TreeFamily] = {
     "dcase2020": IDS,
     "mimii": IDS,
-    **{layout: SECTIONS for layout in SECTION_LAYOUTS},
+    **{name: SECTIONS for name, spec in LAYOUT_SPECS.items() if spec.sections},
 }
 
 

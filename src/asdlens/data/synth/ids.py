@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..check import LAYOUT_CHANNELS
+from ..clips import layout_spec
 from ..layouts import DCASE2020_TYPES, MIMII_IDS, MIMII_SNRS, MIMII_TYPES
 from .clip import NORMAL, Take, draw_anomaly, mixes
 from .files import Rendered
@@ -100,7 +100,7 @@ def render(rec: Recording, options: SynthOptions) -> list[Rendered]:
     take = Take(rec.machine_type, rec.machine_id, stream, options.n_samples, options.sample_rate, anomaly)
     levels = snrs(options)
     out = []
-    for snr, audio in zip(levels, mixes(take, levels, LAYOUT_CHANNELS[options.layout]), strict=True):
+    for snr, audio in zip(levels, mixes(take, levels, layout_spec(options.layout).channels), strict=True):
         path = relpath(options, rec, snr)
         row = ManifestRow(
             path=path,

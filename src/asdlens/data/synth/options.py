@@ -6,7 +6,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..clips import LAYOUTS, SECTION_LAYOUTS
+from ..clips import LAYOUTS, layout_spec
 from . import checks
 
 SNR_DIR_STYLES = ("zenodo", "baseline")
@@ -105,7 +105,7 @@ class SynthOptions:
             raise ValueError(f"seed={self.seed!r} must be an integer")
         checks.n_samples(self.duration, self.sample_rate)
         self._set("sample_rate", int(self.sample_rate))
-        if self.layout in SECTION_LAYOUTS:
+        if layout_spec(self.layout).sections:
             self._check_sections()
         else:
             self._check_ids()

@@ -12,7 +12,7 @@ keras = pytest.importorskip("keras")
 
 
 def test_stacking_matches_the_protocol():
-    from asdlens.deploy.graph import stack_vectors
+    from asdlens.deploy.scoring_graph import stack_vectors
 
     logmel = np.random.default_rng(0).standard_normal((16, 23)).astype(np.float32)
     ours = stack_vectors(tf.constant(logmel), 5).numpy()
@@ -21,7 +21,7 @@ def test_stacking_matches_the_protocol():
 
 @pytest.mark.parametrize("count", [7, 8])
 def test_aggregates_match_numpy(count):
-    from asdlens.deploy.graph import aggregate_scores
+    from asdlens.deploy.scoring_graph import aggregate_scores
 
     x = np.random.default_rng(count).random(count).astype(np.float32)
     for name in ("mean", "median", "max"):

@@ -9,13 +9,13 @@ from sklearn.metrics.pairwise import cosine_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
-from asdlens.models.backends import (
+from asdlens.models.scorers import (
     ClassConfidence,
     CosineCentre,
-    GaussianMixtureBackend,
+    GaussianMixtureScorer,
     KNearestCosine,
-    MahalanobisBackend,
-    embedding_backend,
+    MahalanobisScorer,
+    embedding_scorer,
 )
 
 
@@ -60,7 +60,7 @@ def test_gmm_is_sklearn_gaussian_mixture_log_likelihood(embeddings, n, kind):
         .fit(train)
         .score_samples(test)
     )
-    backend = GaussianMixtureBackend(n, kind, 1e-3, random_state=5).fit(train)
+    backend = GaussianMixtureScorer(n, kind, 1e-3, random_state=5).fit(train)
     np.testing.assert_allclose(backend.score_samples(test), expected, rtol=1e-12)
     np.testing.assert_allclose(backend.anomaly_score(test), -expected, rtol=1e-12)
 
@@ -70,11 +70,11 @@ def test_mahalanobis_is_the_ledoit_wolf_distance(embeddings):
     lw = LedoitWolf().fit(train)
     delta = test - train.mean(axis=0)
     direct = np.array([d @ np.linalg.inv(lw.covariance_) @ d for d in delta])
-    backend = MahalanobisBackend().fit(train)
+    backend = MahalanobisScorer().fit(train)
     np.testing.assert_allclose(backend.anomaly_score(test), lw.mahalanobis(test), rtol=1e-10)
     np.testing.assert_allclose(backend.anomaly_score(test), direct, rtol=1e-8)
     # fewer training embeddings than dimensions: the shrunk covariance still inverts
-    assert np.all(np.isfinite(MahalanobisBackend().fit(train[:5]).anomaly_score(test)))
+    assert np.all(np.isfinite(MahalanobisScorer().fit(train[:5]).anomaly_score(test)))
 
 
 def test_class_confidence_is_minus_log_p_of_the_class():
@@ -85,7 +85,7 @@ def test_class_confidence_is_minus_log_p_of_the_class():
 
 def test_anomalies_score_higher_than_normal_embeddings(embeddings):
     train, test = embeddings  # test[:5] are near a training blob, test[5:] are random directions
-    for backend in (CosineCentre(), KNearestCosine(1), GaussianMixtureBackend(2), MahalanobisBackend()):
+    for backend in (CosineCentre(), KNearestCosine(1), GaussianMixtureScorer(2), MahalanobisScorer()):
         scores = backend.fit(train).anomaly_score(test)
         assert scores[:5].max() < scores[5:].min(), type(backend).__name__
 
@@ -94,11 +94,11 @@ def test_parameters_are_validated_when_set():
     with pytest.raises(ValueError, match=r"k=0 must be an integer >= 1"):
         KNearestCosine(0)
     with pytest.raises(ValueError, match=r"n_components=2.5 must be an integer >= 1"):
-        GaussianMixtureBackend(2.5)
+        GaussianMixtureScorer(2.5)
     with pytest.raises(ValueError, match=r"covariance_type='round' is not allowed; choose one of \['full'"):
-        GaussianMixtureBackend(1, "round")
+        GaussianMixtureScorer(1, "round")
     with pytest.raises(ValueError, match=r"reg_covar=-1 must be a number >= 0"):
-        GaussianMixtureBackend(1, "full", -1)
+        GaussianMixtureScorer(1, "full", -1)
     with pytest.raises(ValueError, match=r"class_index=-1"):
         ClassConfidence(-1)
     assert repr(KNearestCosine(3)) == "KNearestCosine(k=3)"
@@ -115,20 +115,20 @@ def test_input_errors_name_the_problem(embeddings):
     with pytest.raises(ValueError, match=r"NaN or infinite"):
         CosineCentre().fit(np.full((3, 2), np.nan))
     with pytest.raises(ValueError, match=r"non-empty \[n_samples, n_features\]"):
-        MahalanobisBackend().fit(np.zeros(4))
+        MahalanobisScorer().fit(np.zeros(4))
     with pytest.raises(ValueError, match=r"class_index=4 is out of range"):
         ClassConfidence(4).fit(np.zeros((2, 3)))
 
 
 def test_backend_from_the_scoring_section():
     section = {"backend": "gmm", "k": 2, "components": 3, "covariance": "diag", "reg_covar": 0.01}
-    gmm = embedding_backend(section, seed=9)
+    gmm = embedding_scorer(section, seed=9)
     assert gmm.get_params() == {
         "n_components": 3,
         "covariance_type": "diag",
         "reg_covar": 0.01,
         "random_state": 9,
     }
-    assert embedding_backend({**section, "backend": "knn"}).k == 2
+    assert embedding_scorer({**section, "backend": "knn"}).k == 2
     with pytest.raises(ValueError, match="'default' does not score embeddings"):
-        embedding_backend({**section, "backend": "default"})
+        embedding_scorer({**section, "backend": "default"})

@@ -1,17 +1,20 @@
-"""Scoring back-ends: estimators fitted on one machine ID's training embeddings, scoring new ones.
+"""Scorers: estimators fitted on one machine ID's training embeddings, scoring new ones (``scoring.backend``
+in an experiment config names the scorer; the field keeps its name for users' YAML and cache keys).
 
-They follow scikit-learn's conventions: parameters are validated in the constructor (errors name the parameter
-and the allowed values), ``fit(X)`` returns the estimator, and ``score_samples(X)`` is higher for *more normal*
-samples, as scikit-learn's density and novelty estimators (``GaussianMixture.score_samples``,
-``LocalOutlierFactor.score_samples``). :meth:`Backend.anomaly_score` is its negative, the anomaly score the
+They are scikit-learn-shaped, validated on construction: unlike scikit-learn, whose ``__init__`` only stores
+its arguments and checks them in ``fit``, a scorer's constructor checks its parameters (errors name the parameter
+and the allowed values), so a bad config fails before any training. Otherwise they follow scikit-learn's
+interface: ``fit(X)`` returns the estimator, fitted attributes end in ``_``, and ``score_samples(X)`` is higher
+for *more normal* samples, as scikit-learn's density and novelty estimators (``GaussianMixture.score_samples``,
+``LocalOutlierFactor.score_samples``). :meth:`Scorer.anomaly_score` is its negative, the anomaly score the
 DCASE files hold.
 
 - :class:`CosineCentre`: cosine distance to the ID's centre, the mean of its unit-length training embeddings;
 - :class:`KNearestCosine`: mean cosine distance to the ``k`` nearest training embeddings (dcase-asd-toolkit's
   ``Knn`` with ``n_neighbors=k``; 1 is the field's usual choice);
-- :class:`GaussianMixtureBackend`: ``sklearn.mixture.GaussianMixture`` log-likelihood (sub-cluster AdaCos and
+- :class:`GaussianMixtureScorer`: ``sklearn.mixture.GaussianMixture`` log-likelihood (sub-cluster AdaCos and
   STgram-MFN score with a GMM per ID);
-- :class:`MahalanobisBackend`: squared Mahalanobis distance to the training mean under a Ledoit-Wolf covariance
+- :class:`MahalanobisScorer`: squared Mahalanobis distance to the training mean under a Ledoit-Wolf covariance
   (a shrunk estimate stays invertible when an ID has fewer clips than embedding dimensions);
 - :class:`ClassConfidence`: the log-probability of the clip's own class, from a classifier's outputs.
 
@@ -49,13 +52,13 @@ def _positive_int(name: str, value) -> int:
     return int(value)
 
 
-class Backend:
+class Scorer:
     """Common interface: ``fit(X) -> self``, ``score_samples(X)`` (higher = more normal),
     ``anomaly_score(X) = -score_samples(X)``."""
 
     n_features_in_: int
 
-    def fit(self, X) -> Backend:
+    def fit(self, X) -> Scorer:
         raise NotImplementedError
 
     def score_samples(self, X) -> np.ndarray:
@@ -77,7 +80,7 @@ class Backend:
         return {}
 
 
-class CosineCentre(Backend):
+class CosineCentre(Scorer):
     """Cosine similarity to the centre minus one: ``cos(x, c) - 1`` (minus the cosine distance), where ``c`` is
     the mean of the unit-length training embeddings."""
 
@@ -94,7 +97,7 @@ class CosineCentre(Backend):
         return unit_rows(X) @ centre - 1.0
 
 
-class KNearestCosine(Backend):
+class KNearestCosine(Scorer):
     """Minus the mean cosine distance (``1 - cos``) to the ``k`` nearest training embeddings.
 
     Parameters
@@ -125,7 +128,7 @@ class KNearestCosine(Backend):
         return -nearest.mean(axis=1)
 
 
-class GaussianMixtureBackend(Backend):
+class GaussianMixtureScorer(Scorer):
     """Log-likelihood under ``sklearn.mixture.GaussianMixture`` fitted to the training embeddings.
 
     Parameters
@@ -155,7 +158,7 @@ class GaussianMixtureBackend(Backend):
         return {"n_components": self.n_components, "covariance_type": self.covariance_type,
                 "reg_covar": self.reg_covar, "random_state": self.random_state}  # fmt: skip
 
-    def fit(self, X) -> GaussianMixtureBackend:
+    def fit(self, X) -> GaussianMixtureScorer:
         from sklearn.mixture import GaussianMixture
 
         X = _matrix(X, "X")
@@ -175,11 +178,11 @@ class GaussianMixtureBackend(Backend):
         return self.mixture_.score_samples(_matrix(X, "X", self.n_features_in_))
 
 
-class MahalanobisBackend(Backend):
+class MahalanobisScorer(Scorer):
     """Minus the squared Mahalanobis distance to the training mean, under the Ledoit-Wolf covariance
     (``sklearn.covariance.LedoitWolf``)."""
 
-    def fit(self, X) -> MahalanobisBackend:
+    def fit(self, X) -> MahalanobisScorer:
         from sklearn.covariance import LedoitWolf
 
         X = _matrix(X, "X")
@@ -197,7 +200,7 @@ class MahalanobisBackend(Backend):
         return -np.einsum("ij,jk,ik->i", delta, self.precision_, delta)
 
 
-class ClassConfidence(Backend):
+class ClassConfidence(Scorer):
     """The log-probability of class ``class_index`` (the clip's own ID) from ``[n_samples, n_classes]``
     log-probabilities; ``anomaly_score`` is ``-log p(ID)``. Nothing is learned: ``fit`` checks the shape.
 
@@ -231,7 +234,7 @@ class ClassConfidence(Backend):
         return X[:, self.class_index]
 
 
-def embedding_backend(scoring: dict, *, seed: int = 0) -> Backend:
+def embedding_scorer(scoring: dict, *, seed: int = 0) -> Scorer:
     """The back-end of a ``scoring`` section (a dict) that scores clip embeddings."""
     name = scoring["backend"]
     if name == "cosine":
@@ -239,9 +242,9 @@ def embedding_backend(scoring: dict, *, seed: int = 0) -> Backend:
     if name == "knn":
         return KNearestCosine(scoring["k"])
     if name == "gmm":
-        return GaussianMixtureBackend(
+        return GaussianMixtureScorer(
             scoring["components"], scoring["covariance"], scoring["reg_covar"], random_state=seed
         )
     if name == "mahalanobis":
-        return MahalanobisBackend()
+        return MahalanobisScorer()
     raise ValueError(f"scoring.backend={name!r} does not score embeddings")
