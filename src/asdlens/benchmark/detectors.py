@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..engine import EngineOptions
 
 #: The shipped experiments the bench times (the detector experiments and the baseline they are compared with).
 BENCH_EXPERIMENTS = ("dcase2020", "dcase2020-ae-mahalanobis", "dcase2021-mobilenetv2", "arcface-knn")
@@ -53,11 +56,10 @@ def time_experiments(
     names: tuple[str, ...] = BENCH_EXPERIMENTS,
     *,
     overrides: list[str] | None = None,
-    executor: str = "local",
-    workers: int | None = None,
-    threads: int = 1,
+    engine: EngineOptions | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Run each experiment of ``names`` on ``data_root`` (its own run folder and cache under ``workdir``).
+    """Run each experiment of ``names`` on ``data_root`` (its own run folder and cache under ``workdir``), on
+    ``engine`` (default: the ``local`` executor, no live display).
 
     Returns
     -------
@@ -65,16 +67,18 @@ def time_experiments(
         Per experiment: ``wall_s``, ``timings_s`` (the runner's: features, models_and_scores, total),
         ``mean_auc``, ``mean_pauc``, ``models`` (trained) and the ``overrides`` used.
     """
+    from ..engine import EngineOptions
     from ..experiment.config import load_experiment
     from ..experiment.runner import run_experiment
 
+    engine = engine if engine is not None else EngineOptions(progress=False)
     workdir = Path(workdir)
     out = {}
     for name in names:
         exp = load_experiment(name, overrides or [])
         started = time.perf_counter()
         run = run_experiment(exp, data_root=data_root, out_dir=workdir / name, cache_dir=workdir / name / "cache",
-                             executor=executor, workers=workers, threads=threads, progress=False, report=False)  # fmt: skip
+                             engine=engine, report=False)  # fmt: skip
         out[name] = {
             "wall_s": time.perf_counter() - started,
             "timings_s": run.timings,

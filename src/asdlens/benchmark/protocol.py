@@ -17,6 +17,7 @@ def protocol_benchmark(
     from pathlib import Path
 
     from ..data.synth import generate
+    from ..engine import EngineOptions
     from ..experiment import load_experiment, run_experiment
     from ..models import training_throughput
 
@@ -29,7 +30,9 @@ def protocol_benchmark(
     )  # fmt: skip
     generated = time.perf_counter() - start
     exp = load_experiment("dcase2020", [f"training.epochs={epochs}"])
-    run = run_experiment(exp, data_root=data, out_dir=workdir / "run", progress=False, report=False)
+    run = run_experiment(
+        exp, data_root=data, out_dir=workdir / "run", engine=EngineOptions(progress=False), report=False
+    )
     return {
         "training": training_throughput("dcase2020_autoencoder"),
         "dcase2020_experiment": {

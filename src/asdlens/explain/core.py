@@ -26,7 +26,7 @@ import numpy as np
 
 from ..evaluate.metrics import mean_defined, type_averages
 from ..experiment import Experiment
-from .plan import Group, compose, differing_groups, with_seed
+from .groups import Group, compose, differing_groups, with_seed
 
 METRICS = ("auc", "pauc")
 #: The metric set of DCASE 2021-2025 explanations (asdlens.experiment.official_outputs.HEADLINE_METRICS).
@@ -268,7 +268,7 @@ def ladder(
         of IdResult; DCASE 2021-2025: ``official``) and ``counters``; normally :func:`asdlens.experiment.run_experiments` bound to a data root,
         one shared cache and an executor.
     order : list of str, optional
-        Group names in the order to walk (see :func:`asdlens.explain.plan.differing_groups`).
+        Group names in the order to walk (see :func:`asdlens.explain.groups.differing_groups`).
     repeats : int
         Seeds per step (``training.seed``, ``+1``, ...): the spread marks changes within the noise.
     attribute : bool
