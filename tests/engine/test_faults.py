@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from asdlens.experiment.cache import FileIdentity, RunCache
 
 from asdlens.data.synth import generate
-from asdlens.engine import EngineOptions
+from asdlens.engine import EngineOptions, FileIdentity, RunCache
 from asdlens.experiment import load_experiment, run_experiment
 
 pytestmark = [pytest.mark.slow, pytest.mark.ci]

@@ -128,14 +128,14 @@ def run_experiments(
         try:
             first = session.exps[0].dataset.root
             pool.probe(data_root=first, cache_root=session.cache.root, sample=session.plans[0].clips[0].path)
-            runner = Engine(session.cache, pool, status=status.update, announce=announce)
-            plans, bads, feature_summaries = _features_phase(session, runner, skip_bad)
-            run_jobs, summaries = _models_phase(session, runner, plans)
+            jobs = Engine(session.cache, pool, status=status.update, announce=announce)
+            plans, bads, feature_summaries = _features_phase(session, jobs, skip_bad)
+            run_jobs, summaries = _models_phase(session, jobs, plans)
         finally:
             pool.close()
-    summaries = {"features": feature_summaries, "models_and_scores": summaries}
+    phases = {"features": feature_summaries, "models_and_scores": summaries}
     executor = {"name": pool.name, "slots": pool.slots, "threads": engine.threads}
-    return _write_runs(session, run_jobs, bads, summaries, runner.records, executor, report, started)
+    return _write_runs(session, run_jobs, bads, phases, jobs.records, executor, report, started)
 
 
 def _prepare(exps, out_dirs, cache_dir, data_root, threads: int) -> _Session:
