@@ -17,7 +17,7 @@ import signal
 import time
 from collections import deque
 from multiprocessing.connection import wait as wait_ready
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from ..runtime import quiet_tensorflow_import, set_thread_budget, thread_budget
 from .job import Job, Summary, node_name
@@ -34,6 +34,7 @@ class Event(NamedTuple):
     retried: bool  # the job was lost with its worker and runs again: no summary yet
 
 
+@runtime_checkable
 class Executor(Protocol):
     """What the engine asks of an executor. Subclass it to inherit the no-op :meth:`probe`.
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_json, atomic_write_text
-from ..engine import Engine, EngineOptions, FileIdentity, JobRecord, RunCache, Status, Summary, make_executor
+from ..engine import Engine, EngineOptions, JobRecord, RunCache, Status, Summary, make_executor
 from ..evaluate import id_metrics, type_averages
 from ..runtime import machine_info
 from . import official_outputs
@@ -388,4 +388,4 @@ def run_experiment(
     return runs[0]
 
 
-__all__ = ["BadClipsError", "FileIdentity", "RunResult", "TypeAverage", "run_experiment", "run_experiments"]
+__all__ = ["BadClipsError", "RunResult", "TypeAverage", "run_experiment", "run_experiments"]
