@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ..engine import EngineOptions
+from ..engine import EngineOptions
 
 #: The shipped experiments the bench times (the detector experiments and the baseline they are compared with).
 BENCH_EXPERIMENTS = ("dcase2020", "dcase2020-ae-mahalanobis", "dcase2021-mobilenetv2", "arcface-knn")
@@ -67,7 +66,6 @@ def time_experiments(
         Per experiment: ``wall_s``, ``timings_s`` (the runner's: features, models_and_scores, total),
         ``mean_auc``, ``mean_pauc``, ``models`` (trained) and the ``overrides`` used.
     """
-    from ..engine import EngineOptions
     from ..experiment.config import load_experiment
     from ..experiment.runner import run_experiment
 
@@ -91,11 +89,17 @@ def time_experiments(
 
 
 def detectors_benchmark(
-    workdir, *, n_clips: int = 200, types=("pump", "fan"), ids=("00", "02", "04", "06")
+    workdir,
+    *,
+    n_clips: int = 200,
+    types=("pump", "fan"),
+    ids=("00", "02", "04", "06"),
+    engine: EngineOptions | None = None,
 ) -> dict[str, Any]:
     """Training throughput of each family and the wall time of each shipped detector experiment on the bench set
     (the ``protocol`` part's generated tree: ``len(types) x len(ids) x n_clips`` clips of 10 s), each experiment at
-    its shipped settings, with the estimated training time of ``arcface-knn-full`` on the same set."""
+    its shipped settings (on ``engine``, see :func:`time_experiments`), with the estimated training time of
+    ``arcface-knn-full`` on the same set."""
     from ..data.synth import generate
     from ..experiment.config import load_experiment
 
@@ -114,7 +118,7 @@ def detectors_benchmark(
     return {
         "set": {"types": list(types), "ids": list(ids), "clips_per_id": n_clips},
         "throughput": throughputs,
-        "experiments": time_experiments(data, workdir / "runs"),
+        "experiments": time_experiments(data, workdir / "runs", engine=engine),
         "arcface_knn_full_estimated_training_s": estimated_training_s(
             throughputs["arcface-knn-full"], n_windows, full.training.epochs
         ),

@@ -23,10 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ..engine import EngineOptions
+from ..engine import EngineOptions
 
 TYPE, IDS, N_TRAIN, N_TEST_EACH, SECONDS = "fan", ("00", "02", "04", "06"), 750, 100, 10.0
 
@@ -50,7 +48,7 @@ def feature_throughput(
     data_root: str | os.PathLike, cache_dir: str | os.PathLike, *, engine: EngineOptions | None = None
 ) -> dict:
     """Every clip's log-mel into an empty cache on ``engine``'s executor (default ``local``): clips per second."""
-    from ..engine import Engine, EngineOptions, RunCache, make_executor
+    from ..engine import Engine, RunCache, make_executor
     from ..experiment import load_experiment
     from ..experiment.graph import JobBuilder
     from ..experiment.plan import make_plan
