@@ -110,12 +110,12 @@ def _worker_main(conn, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     while True:
         try:
-            message = conn.recv()
+            job = conn.recv()  # a Job (plain data: it pickles), or None to stop
         except (EOFError, OSError):
             return
-        if message is None:
+        if job is None:
             return
-        conn.send((message.key, execute(message)))
+        conn.send((job.key, execute(job)))
 
 
 class _Worker:
