@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
               f"loop alone: {full['fit_loop_ceiling']['vectors_per_s']:.0f}); peak RSS "
               f"{r['peak_rss_bytes'] / 2**30:.2f} GiB for {r['vector_bytes'] / 2**30:.2f} GiB of vectors")  # fmt: skip
     if "engine" in parts:
-        from asdlens.benchmark.engine import engine_benchmark
+        from asdlens.benchmark.engine_speed import engine_benchmark
 
         print("engine: explain dcase2020 seed-tf on inline, local and a 2-node Ray cluster ...")
         with tempfile.TemporaryDirectory() as work:

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .engine import EngineOptions
 
 
 @dataclass(frozen=True)
@@ -51,72 +55,64 @@ def run_demo(
     out: str | Path,
     *,
     quick: bool = False,
-    progress: bool = True,
     seed: int = 0,
     size: DemoSize | None = None,
-    **engine,
+    engine: EngineOptions | None = None,
 ) -> Path:
     """Run the demo into ``out``; return the path of its ``report.html``.
 
     ``size`` overrides the data and training sizes of ``quick`` (:data:`QUICK`) and the full demo (:data:`FULL`);
-    ``engine`` (``executor``, ``workers``, ``threads``, ``address``) says where the jobs run.
+    ``engine`` (:class:`asdlens.engine.EngineOptions`) says where the jobs run and whether their live display
+    is shown.
     """
     from rich.console import Console
 
-    from .data.synth import generate
-    from .explain import explain
-    from .explain.render import explanation_report, print_explanation
-    from .report import Report
+    from .explain import ExplainOptions, explain
+    from .explain.render import print_explanation
+    from .runtime import machine_info, machine_summary
 
     console = Console()
     size = size or (QUICK if quick else FULL)
     out = Path(out)
-    data = out / "data"
-    if not (data / "manifest.csv").exists():
-        console.print(f"[bold]1/3[/bold] generating a DCASE 2020 layout tree in {data} ({_describe(size)})")
-        generate(
-            data,
-            layout="dcase2020",
-            types=size.types,
-            ids=size.ids,
-            n_train=size.n_train,
-            n_test_normal=size.n_test_normal,
-            n_test_anomaly=size.n_test_anomaly,
-            seed=seed,
-            duration=size.duration,
-            workers=2,
-            overwrite=True,
-        )
-    else:
-        console.print(f"[bold]1/3[/bold] reusing the generated data in {data}")
-
+    data = _generated_data(out / "data", size, seed, console)
     console.print(f"[bold]2/3[/bold] asdlens diff {REF} tf.signal")
     features = _feature_diff(console)
-
     console.print(
         f"[bold]3/3[/bold] asdlens explain {REF} {MINE} --set {' --set '.join(size.overrides())}"
         f" --repeats {size.repeats}"
     )
-    result = explain(
-        REF,
-        MINE,
-        data_root=data,
-        out_dir=out / "explain",
-        overrides=size.overrides(),
-        repeats=size.repeats,
-        progress=progress,
-        announce=lambda line: console.print(line),
-        **engine,
-    )
+    result = explain(REF, MINE, data_root=data, out_dir=out / "explain", overrides=size.overrides(),
+                     options=ExplainOptions(repeats=size.repeats), engine=engine,
+                     announce=lambda line: console.print(line))  # fmt: skip
     print_explanation(result, console)
     answer = summary(features[0], result)
     console.print(f"[bold]In short:[/bold] {answer}")
-    from .runtime import machine_info, machine_summary
-
     machine = machine_summary(machine_info())
     console.print(f"ran on: {machine}", highlight=False)
+    return _demo_report(size, features, result, answer, machine).write(out)
 
+
+def _generated_data(data: Path, size: DemoSize, seed: int, console) -> Path:
+    """Step 1: the generated DCASE 2020 tree at ``data`` (kept from an earlier demo when it is there)."""
+    from .data.synth import generate
+
+    if (data / "manifest.csv").exists():
+        console.print(f"[bold]1/3[/bold] reusing the generated data in {data}")
+        return data
+    console.print(f"[bold]1/3[/bold] generating a DCASE 2020 layout tree in {data} ({_describe(size)})")
+    generate(
+        data, layout="dcase2020", types=size.types, ids=size.ids, n_train=size.n_train,
+        n_test_normal=size.n_test_normal, n_test_anomaly=size.n_test_anomaly, seed=seed, duration=size.duration,
+        workers=2, overwrite=True,
+    )  # fmt: skip
+    return data
+
+
+def _demo_report(size: DemoSize, features, result, answer: str, machine: str):
+    """The demo's one report: the data, the answer, then the differ's and explain's reports."""
     from .diff.run import build_report
+    from .explain.render import explanation_report
+    from .report import Report
 
     report = Report(
         "asdlens demo: why the seed's TensorFlow pipeline scores differently from the DCASE 2020 baseline"
@@ -140,7 +136,7 @@ def run_demo(
     report.extend(build_report(*features, names=(REF, "tf.signal")), level_shift=1)
     report.heading(f"What it costs in AUC: asdlens explain {REF} {MINE}")
     report.extend(explanation_report(result, Report("explain")), level_shift=1)
-    return report.write(out)
+    return report
 
 
 def summary(features, result) -> str:

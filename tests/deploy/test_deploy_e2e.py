@@ -17,8 +17,11 @@ from typer.testing import CliRunner
 
 from asdlens.cli import app
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.evaluate import read_anomaly_scores
 from asdlens.experiment import load_experiment, run_experiment
+
+QUIET = EngineOptions(progress=False)  # every run of these tests without the live display
 
 pytestmark = [pytest.mark.slow, pytest.mark.ci]
 
@@ -31,7 +34,7 @@ def run_dir(tmp_path_factory):
         n_test_anomaly=4, duration=2.0, seed=4,
     )  # fmt: skip
     exp = load_experiment("dcase2020", ["training.epochs=3", "training.batch_size=128"])
-    run_experiment(exp, data_root=root, out_dir=base / "run", progress=False, report=False)
+    run_experiment(exp, data_root=root, out_dir=base / "run", engine=QUIET, report=False)
     return base / "run"
 
 

@@ -10,10 +10,13 @@ import json
 import pytest
 
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.experiment import load_experiment, run_experiment
 from asdlens.explain import explain
 from asdlens.explain.core import config_id
 from asdlens.report import check_html
+
+QUIET = EngineOptions(progress=False)  # every run of these tests without the live display
 
 # 3-s clips (94 frames): arcface-knn's 64-frame windows fit; the epochs are what a test can afford
 QUICK = ["training.epochs=2"]
@@ -30,7 +33,7 @@ def data(tmp_path_factory):
 @pytest.mark.ci
 def test_explain_autoencoder_to_arcface_knn(data, tmp_path):
     result = explain("dcase2020", "arcface-knn", data_root=data, out_dir=tmp_path / "out", overrides=QUICK,
-                     progress=False, announce=lambda _: None)  # fmt: skip
+                     engine=QUIET, announce=lambda _: None)  # fmt: skip
     steps = {s.name: s for s in result.steps}
     assert list(steps) == ["REF", "frames", "model", "training", "scoring"]
     assert "model.name" in steps["model"].group.fields and "model.per" in steps["model"].group.fields
@@ -66,7 +69,7 @@ def test_explain_autoencoder_to_arcface_knn(data, tmp_path):
 )  # fmt: skip
 def test_shipped_detector_experiments_run(data, tmp_path, name, sets):
     run = run_experiment(load_experiment(name, [*QUICK, *sets]), data_root=data, out_dir=tmp_path / name,
-                         progress=False, report=name == "arcface-knn")  # fmt: skip
+                         engine=QUIET, report=name == "arcface-knn")  # fmt: skip
     assert len(run.results) == 4 and all(r.auc is not None for r in run.results)
     assert (tmp_path / name / "result.csv").is_file() and (tmp_path / name / "models").is_dir()
     if name == "arcface-knn":

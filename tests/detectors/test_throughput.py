@@ -8,6 +8,7 @@ from detector_fixtures import settings
 
 from asdlens.benchmark.detectors import estimated_training_s, time_experiments
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.models.samples import windows
 from asdlens.models.throughput import detector_throughput, random_clips
 
@@ -35,7 +36,7 @@ def test_time_experiments_runs_each_in_its_own_cache(tmp_path):
     data = generate(tmp_path / "data", types=["pump"], ids=["00", "02"], n_train=4, n_test_normal=2,
                     n_test_anomaly=2, duration=2.0)  # fmt: skip
     out = time_experiments(data, tmp_path / "work", ("dcase2020", "dcase2020-ae-mahalanobis"),
-                           overrides=["training.epochs=1"], executor="inline")  # fmt: skip
+                           overrides=["training.epochs=1"], engine=EngineOptions("inline", progress=False))  # fmt: skip
     assert list(out) == ["dcase2020", "dcase2020-ae-mahalanobis"]
     for name, timed in out.items():
         assert timed["models"] == 1, name  # no shared cache: the Mahalanobis run trains its own model

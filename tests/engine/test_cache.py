@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from asdlens.experiment.cache import DamagedEntry, FileIdentity, RunCache, remove_entry
+from asdlens.engine.cache import DamagedEntry, FileIdentity, RunCache, remove_entry
 
 
 def test_feature_roundtrip_and_header(tmp_path):

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from asdlens.experiment.claims import STALE_SECONDS, Claims, clear_attempts, note_attempt
+from asdlens.engine.claims import STALE_SECONDS, Claims, clear_attempts, note_attempt
 
 
 def test_a_claim_excludes_other_drivers_until_released(tmp_path):

@@ -8,13 +8,9 @@ import time
 import pytest
 
 from asdlens.data.synth import generate
+from asdlens.engine import Claims, Engine, InlineExecutor, LocalExecutor, RunCache, execute
 from asdlens.experiment import load_experiment
-from asdlens.experiment.cache import RunCache
-from asdlens.experiment.claims import Claims
-from asdlens.experiment.engine import Engine
-from asdlens.experiment.executors import InlineExecutor, LocalExecutor
 from asdlens.experiment.graph import JobBuilder
-from asdlens.experiment.jobs import execute
 from asdlens.experiment.plan import make_plan
 from asdlens.experiment.runner import resolve
 
@@ -57,7 +53,7 @@ def test_a_job_another_driver_holds_is_waited_for_not_computed(tree, tmp_path):
 
     def other_driver():  # computes the job it claimed a moment later, then lets go of the claim
         time.sleep(1.5)
-        execute(first.kind, first.payload)
+        execute(first)
         other.release(first.key)
 
     thread = threading.Thread(target=other_driver)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions, FileIdentity, RunCache
 from asdlens.experiment import load_experiment, run_experiment
-from asdlens.experiment.cache import FileIdentity, RunCache
 
 pytestmark = [pytest.mark.slow, pytest.mark.ci]
 SETS = ["training.epochs=40", "training.batch_size=64", "dataset.types=[pump,fan]"]
@@ -39,8 +39,8 @@ def tree(tmp_path_factory):
 def reference(tree, tmp_path_factory):
     """An undisturbed run, in this process: the bytes every other case must end with."""
     out = tmp_path_factory.mktemp("reference") / "run"
-    run_experiment(load_experiment("dcase2020", SETS), data_root=tree, out_dir=out, executor="inline",
-                   progress=False, report=False)  # fmt: skip
+    run_experiment(load_experiment("dcase2020", SETS), data_root=tree, out_dir=out,
+                   engine=EngineOptions("inline", progress=False), report=False)  # fmt: skip
     return out
 
 
@@ -99,8 +99,8 @@ def test_worker_killed_mid_fit_is_retried_with_the_same_result(tree, reference, 
     killed: list = []
     killer = threading.Thread(target=_kill_first_fit, args=(out / "cache", killed))
     killer.start()
-    result = run_experiment(load_experiment("dcase2020", SETS), data_root=tree, out_dir=out, executor="local",
-                            workers=2, progress=False, report=False)  # fmt: skip
+    result = run_experiment(load_experiment("dcase2020", SETS), data_root=tree, out_dir=out,
+                            engine=EngineOptions("local", 2, progress=False), report=False)  # fmt: skip
     killer.join()
     assert killed, "no fit was seen running"
     retried = [j for j in result.jobs if j["retries"]]

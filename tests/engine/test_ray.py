@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.experiment import load_experiment, run_experiment
-from asdlens.explain import explain
+from asdlens.explain import ExplainOptions, explain
 
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -58,14 +59,14 @@ def cluster():
 @pytest.fixture(scope="module")
 def inline_run(tree, tmp_path_factory):
     out = tmp_path_factory.mktemp("inline") / "run"
-    run_experiment(load_experiment("dcase2020", SETS), data_root=tree, out_dir=out, executor="inline",
-                   progress=False, report=False)  # fmt: skip
+    run_experiment(load_experiment("dcase2020", SETS), data_root=tree, out_dir=out,
+                   engine=EngineOptions("inline", progress=False), report=False)  # fmt: skip
     return out
 
 
 def _ray_run(tree, out, sets=SETS, **kw):
-    return run_experiment(load_experiment("dcase2020", sets), data_root=tree, out_dir=out, executor="ray",
-                          progress=False, report=False, **kw)  # fmt: skip
+    return run_experiment(load_experiment("dcase2020", sets), data_root=tree, out_dir=out,
+                          engine=EngineOptions("ray", progress=False), report=False, **kw)  # fmt: skip
 
 
 def test_run_on_the_cluster_gives_the_inline_bytes(cluster, tree, inline_run, tmp_path):
@@ -79,11 +80,15 @@ def test_run_on_the_cluster_gives_the_inline_bytes(cluster, tree, inline_run, tm
 
 
 def test_explain_on_the_cluster_gives_the_inline_bytes(cluster, tree, tmp_path):
-    kw = dict(data_root=tree, overrides=[*SETS, "training.epochs=10"], progress=False, report=False,
+    kw = dict(data_root=tree, overrides=[*SETS, "training.epochs=10"], options=ExplainOptions(report=False),
               announce=lambda _: None)  # fmt: skip
     mine = load_experiment("dcase2020", ["frames=4"])
-    a = explain("dcase2020", mine, out_dir=tmp_path / "inline", executor="inline", **kw)
-    b = explain("dcase2020", mine, out_dir=tmp_path / "ray", executor="ray", **kw)
+    a = explain(
+        "dcase2020", mine, out_dir=tmp_path / "inline", engine=EngineOptions("inline", progress=False), **kw
+    )
+    b = explain(
+        "dcase2020", mine, out_dir=tmp_path / "ray", engine=EngineOptions("ray", progress=False), **kw
+    )
     assert [s.name for s in b.steps] == ["REF", "frames"] and b.runs == 2
     assert (tmp_path / "ray" / "explain.json").read_bytes() == (
         tmp_path / "inline" / "explain.json"

@@ -7,9 +7,12 @@ import sys
 import pytest
 
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.experiment import load_experiment, run_experiment
 from asdlens.explain import explain
 from asdlens.report import check_html
+
+QUIET = EngineOptions(progress=False)  # every run of these tests without the live display
 
 pytestmark = [pytest.mark.slow, pytest.mark.ci]
 
@@ -28,7 +31,7 @@ def explained(tmp_path_factory):
         data_root=data,
         out_dir=root / "out",
         overrides=QUICK,
-        progress=False,
+        engine=QUIET,
         announce=lambda _: None,
     )
     return root, data, result
@@ -55,7 +58,7 @@ def test_one_step_per_differing_group_and_the_steps_add_up(explained):
         data_root=data,
         out_dir=root / "mine",
         cache_dir=root / "out" / "cache",
-        progress=False,
+        engine=QUIET,
         report=False,
     )
     assert result.steps[-1].outcome.value["auc"] == pytest.approx(mine.mean_auc, abs=1e-12)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from asdlens.benchmark import LIBROSA_IMPL, SEED_IMPL, errors, make_batch, plan, run_benchmark
+from asdlens.benchmark import LIBROSA_IMPL, SEED_IMPL, benchmark_tasks, errors, make_batch, run_benchmark
 from asdlens.cli import app
 from asdlens.features import MelSpec
 
@@ -43,7 +43,7 @@ def test_run_benchmark_on_a_tiny_batch():
         on_step=steps.append,
         on_result=lambda r: saved.append(len(r["results"])),
     )
-    assert steps == plan()
+    assert steps == benchmark_tasks()
     assert saved == list(range(1, len(steps) + 1))
     rows = {(r["preset"], r["impl"], r["fast"]): r for r in report["results"]}
     for (preset, impl, fast), r in rows.items():
@@ -61,9 +61,9 @@ def test_run_benchmark_on_a_tiny_batch():
 
 def test_run_benchmark_rejects_unknown_names():
     with pytest.raises(ValueError, match="unknown preset"):
-        run_benchmark(n_clips=1, seconds=0.5, presets=("nope",))
+        run_benchmark(n_clips=1, seconds=0.5, tasks=benchmark_tasks(presets=("nope",)))
     with pytest.raises(ValueError, match="unknown backend"):
-        run_benchmark(n_clips=1, seconds=0.5, backends=("jax",))
+        run_benchmark(n_clips=1, seconds=0.5, tasks=benchmark_tasks(backends=("jax",)))
 
 
 def test_cli_bench_writes_json_and_rejects_bad_options(tmp_path):
@@ -74,7 +74,7 @@ def test_cli_bench_writes_json_and_rejects_bad_options(tmp_path):
     )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
-    assert report["config"]["n_clips"] == 2 and len(report["results"]) == len(plan())
+    assert report["config"]["n_clips"] == 2 and len(report["results"]) == len(benchmark_tasks())
     assert "clips/s" in result.output
     bad = runner.invoke(app, ["bench", "--clips", "0", "--out", str(tmp_path / "x.json")])
     assert bad.exit_code == 2 and "error:" in bad.output

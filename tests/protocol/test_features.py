@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asdlens.experiment.features import check_length, file_logmels, file_vectors
+from asdlens.experiment.clip_features import check_length, file_logmels, file_vectors
 from asdlens.features import get_preset
 from asdlens.features.stacking import stack_frames
 from signals import make_signal

@@ -14,11 +14,15 @@ from typer.testing import CliRunner
 
 from asdlens.cli import app
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.evaluate import read_anomaly_scores, read_mimii_result_yaml, read_result_csv
 from asdlens.experiment import BadClipsError, load_experiment, run_experiment
 from asdlens.experiment import jobs as jobs_module
 from asdlens.experiment.plan import make_plan
 from asdlens.report import check_html
+
+QUIET = EngineOptions(progress=False)  # every run of these tests without the live display
+INLINE = EngineOptions("inline", progress=False)
 
 FAST = ["training.epochs=2", "training.batch_size=128"]
 
@@ -80,7 +84,7 @@ def test_bad_clip_stops_the_run_before_training(dcase_root, tmp_path):
         BadClipsError,
         match=r"(?s)1 clip\(s\) cannot be used.*--skip-bad.*anomaly_id_00_00000001.wav: cannot decode",
     ):
-        run_experiment(exp, data_root=data, out_dir=tmp_path / "run", progress=False)
+        run_experiment(exp, data_root=data, out_dir=tmp_path / "run", engine=QUIET)
     cache = tmp_path / "run" / "cache"
     assert len(list((cache / "features").rglob("*.npy"))) == 31  # the good clips' features are kept
     assert not (cache / "models").exists()  # nothing was trained
@@ -118,7 +122,7 @@ def _files(out, names):
 @pytest.mark.ci
 def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, monkeypatch):
     exp = load_experiment("dcase2020", FAST)
-    a = run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "a", progress=False)
+    a = run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "a", engine=QUIET)
     out = tmp_path / "a"
     csvs = [f"anomaly_score_{t}_id_{i}.csv" for t in ("fan", "pump") for i in ("00", "02")]
     for name in ["config.yaml", "results.json", "run.json", "result.csv", "report.md", "report.html",
@@ -148,7 +152,7 @@ def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, 
 
     # Rerun with a's cache: nothing is recomputed, TensorFlow is not needed.
     c = run_experiment(
-        exp, data_root=dcase_root, out_dir=tmp_path / "c", cache_dir=out / "cache", progress=False
+        exp, data_root=dcase_root, out_dir=tmp_path / "c", cache_dir=out / "cache", engine=QUIET
     )
     assert c.counters == {
         "features_computed": 0, "features_cached": 64, "models_trained": 0, "models_cached": 2,
@@ -157,7 +161,7 @@ def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, 
     assert (tmp_path / "c" / "results.json").read_bytes() == (out / "results.json").read_bytes()
     # A scoring change reuses features and models.
     d = run_experiment(exp.with_overrides({"scoring.aggregate": "max"}), data_root=dcase_root,
-                       out_dir=tmp_path / "d", cache_dir=out / "cache", progress=False, report=False)  # fmt: skip
+                       out_dir=tmp_path / "d", cache_dir=out / "cache", engine=QUIET, report=False)  # fmt: skip
     assert (d.counters["models_cached"], d.counters["scores_computed"], d.counters["features_computed"]) == (
         2,
         32,
@@ -167,17 +171,17 @@ def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, 
 
     # A run from scratch (its own cache, in this process) killed while training its second model ...
     calls = []
-    original = jobs_module._RUNNERS["fit"]
+    original = jobs_module.FitKind.compute
 
-    def fit_then_die(cache, payload):
+    def fit_then_die(self, cache, job):
         if calls:
             raise KeyboardInterrupt  # the process dies here
-        calls.append(payload["key"])
-        return original(cache, payload)
+        calls.append(job.key)
+        return original(self, cache, job)
 
-    monkeypatch.setitem(jobs_module._RUNNERS, "fit", fit_then_die)
+    monkeypatch.setattr(jobs_module.FitKind, "compute", fit_then_die)
     with pytest.raises(KeyboardInterrupt):
-        run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", progress=False, executor="inline")
+        run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", engine=INLINE)
     monkeypatch.undo()
     models = tmp_path / "k" / "cache" / "models"
     half = models / ".tmp-99999-half-written"  # what a kill during a save leaves
@@ -187,7 +191,7 @@ def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, 
     assert not list((tmp_path / "k" / "cache" / "claims").glob("*.claim"))  # released on the way out
     # ... resumes without recomputing features or its first model, and (both models trained apart from run a's)
     # writes the same bytes as run a: determinism and resume in one.
-    k = run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", progress=False, report=False)
+    k = run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", engine=QUIET, report=False)
     assert (k.counters["features_computed"], k.counters["features_cached"]) == (0, 64)
     assert (k.counters["models_trained"], k.counters["models_cached"]) == (1, 1)
     names = ["results.json", "result.csv", *csvs]
@@ -197,7 +201,7 @@ def test_dcase2020_end_to_end_deterministic_and_resumable(dcase_root, tmp_path, 
     (tmp_path / "k" / "result.csv").unlink()
     entries = sorted((tmp_path / "k" / "cache" / "scores").glob("*.json"))
     entries[0].unlink()
-    again = run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", progress=False, report=False)
+    again = run_experiment(exp, data_root=dcase_root, out_dir=tmp_path / "k", engine=QUIET, report=False)
     assert (again.counters["scores_computed"], again.counters["scores_cached"]) == (8, 24)
     assert (tmp_path / "k" / "result.csv").read_bytes() == (out / "result.csv").read_bytes()
 
@@ -226,7 +230,7 @@ def test_skip_bad_and_single_class_ids(dcase_root, tmp_path):
         load_experiment("dcase2020", FAST),
         data_root=data,
         out_dir=tmp_path / "run",
-        progress=False,
+        engine=QUIET,
         skip_bad=True,
     )
     assert [p for p, _ in result.bad_files] == [str(bad)]
@@ -253,7 +257,7 @@ def test_auc_above_chance(layout, tmp_path):
         n_train=16, n_test_normal=8, n_test_anomaly=8, duration=4.0, seed=3, severity=(0.5, 1.0),
     )  # fmt: skip
     exp = load_experiment(layout, ["training.epochs=20", "training.batch_size=64"])
-    result = run_experiment(exp, data_root=root, out_dir=tmp_path / "run", progress=False)
+    result = run_experiment(exp, data_root=root, out_dir=tmp_path / "run", engine=QUIET)
     assert len(result.results) == (8 if layout == "mimii" else 4)
     assert all(r.auc > 0.5 for r in result.results), [(r.label, r.auc) for r in result.results]
     out = tmp_path / "run"

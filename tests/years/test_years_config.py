@@ -14,9 +14,9 @@ import pytest
 
 from asdlens.data import Clip
 from asdlens.data.synth import machine_clip
+from asdlens.engine.cache import FileIdentity, RunCache
 from asdlens.experiment import load_experiment, shipped_experiments
 from asdlens.experiment import plan as plan_module
-from asdlens.experiment.cache import FileIdentity, RunCache
 from asdlens.experiment.config import ADDED_FIELDS
 from asdlens.experiment.graph import FIT_KEEPS, JobBuilder, library_versions
 from asdlens.explain import differing_groups

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from asdlens.cli import app
 from asdlens.data import scan
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.evaluate import (
     HEADLINE_METRICS,
     evaluate_official,
@@ -30,6 +31,8 @@ from asdlens.evaluate import (
 from asdlens.experiment import load_experiment, run_experiment
 from asdlens.explain import explain
 from asdlens.report import check_html
+
+QUIET = EngineOptions(progress=False)  # every run of these tests without the live display
 
 pytestmark = pytest.mark.slow
 EPOCHS_2023 = ["training.epochs=20"]
@@ -49,7 +52,7 @@ def explained2023(tree2023, tmp_path_factory):
     out = tmp_path_factory.mktemp("explain23")
     result = explain(
         "dcase2023-ae-mse", "dcase2023-ae-mahalanobis", data_root=tree2023 / "dev_data", out_dir=out,
-        overrides=EPOCHS_2023, progress=False, announce=lambda _: None,
+        overrides=EPOCHS_2023, engine=QUIET, announce=lambda _: None,
     )  # fmt: skip
     runs = {
         name: run_experiment(
@@ -57,7 +60,7 @@ def explained2023(tree2023, tmp_path_factory):
             data_root=tree2023 / "dev_data",
             out_dir=out / name,
             cache_dir=out / "cache",
-            progress=False,
+            engine=QUIET,
         )  # fmt: skip
         for name in ("dcase2023-ae-mse", "dcase2023-ae-mahalanobis")
     }
@@ -157,7 +160,7 @@ def test_dcase2021_per_domain_files_and_the_target_domain_is_harder(tmp_path):
                     n_test_normal=12, n_test_anomaly=12, duration=2.0, seed=1, parts=("dev",))  # fmt: skip
     run = run_experiment(
         load_experiment("dcase2021-ae", ["training.epochs=60"]), data_root=root / "dev_data", out_dir=tmp_path / "run",
-        executor="local", progress=False,
+        engine=EngineOptions("local", progress=False),
     )  # fmt: skip
     data = _check_files(run, root / "dev_data", "dcase2021")
     assert run.official.n_values == 12  # 3 sections x 2 domains x (AUC, pAUC)
@@ -176,7 +179,7 @@ def test_evaluation_tree_scored_then_evaluated_with_its_ground_truth(tree2023, t
     quick = ["training.epochs=2"]
     hidden = run_experiment(
         load_experiment("dcase2023-ae-mse", quick), data_root=tree2023 / "eval_data", out_dir=tmp_path / "hidden",
-        executor="inline", progress=False,
+        engine=EngineOptions("inline", progress=False),
     )  # fmt: skip
     assert hidden.official is None and hidden.official_score is None
     assert any("have no label or domain" in m for m in hidden.messages)

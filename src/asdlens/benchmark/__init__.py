@@ -4,18 +4,19 @@
 - :mod:`.protocol`: the DCASE 2020 autoencoder's training throughput and the ``dcase2020`` experiment;
 - :mod:`.fullsize`: one machine type at real size: features (read + log-mel + cache write), 3 epochs, peak memory;
 - :mod:`.detectors`: training throughput of each detector family and each shipped detector experiment's wall time;
-- :mod:`.engine`: ``explain`` on ``inline`` / ``local`` / ``ray``, scheduling overhead, a projection to clusters.
+- :mod:`.engine_speed`: ``explain`` on ``inline`` / ``local`` / ``ray``, scheduling overhead, a projection to
+  clusters.
 """
 
-from .frontends import LIBROSA_IMPL, SEED_IMPL, errors, make_batch, plan, ratios, run_benchmark
+from .frontends import LIBROSA_IMPL, SEED_IMPL, benchmark_tasks, errors, make_batch, ratios, run_benchmark
 from .protocol import protocol_benchmark
 
 __all__ = [
     "LIBROSA_IMPL",
     "SEED_IMPL",
+    "benchmark_tasks",
     "errors",
     "make_batch",
-    "plan",
     "protocol_benchmark",
     "ratios",
     "run_benchmark",

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..engine import EngineOptions
+
 #: The shipped experiments the bench times (the detector experiments and the baseline they are compared with).
 BENCH_EXPERIMENTS = ("dcase2020", "dcase2020-ae-mahalanobis", "dcase2021-mobilenetv2", "arcface-knn")
 THROUGHPUT_EXPERIMENTS = (
@@ -53,11 +55,10 @@ def time_experiments(
     names: tuple[str, ...] = BENCH_EXPERIMENTS,
     *,
     overrides: list[str] | None = None,
-    executor: str = "local",
-    workers: int | None = None,
-    threads: int = 1,
+    engine: EngineOptions | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Run each experiment of ``names`` on ``data_root`` (its own run folder and cache under ``workdir``).
+    """Run each experiment of ``names`` on ``data_root`` (its own run folder and cache under ``workdir``), on
+    ``engine`` (default: the ``local`` executor, no live display).
 
     Returns
     -------
@@ -68,13 +69,14 @@ def time_experiments(
     from ..experiment.config import load_experiment
     from ..experiment.runner import run_experiment
 
+    engine = engine if engine is not None else EngineOptions(progress=False)
     workdir = Path(workdir)
     out = {}
     for name in names:
         exp = load_experiment(name, overrides or [])
         started = time.perf_counter()
         run = run_experiment(exp, data_root=data_root, out_dir=workdir / name, cache_dir=workdir / name / "cache",
-                             executor=executor, workers=workers, threads=threads, progress=False, report=False)  # fmt: skip
+                             engine=engine, report=False)  # fmt: skip
         out[name] = {
             "wall_s": time.perf_counter() - started,
             "timings_s": run.timings,
@@ -87,11 +89,17 @@ def time_experiments(
 
 
 def detectors_benchmark(
-    workdir, *, n_clips: int = 200, types=("pump", "fan"), ids=("00", "02", "04", "06")
+    workdir,
+    *,
+    n_clips: int = 200,
+    types=("pump", "fan"),
+    ids=("00", "02", "04", "06"),
+    engine: EngineOptions | None = None,
 ) -> dict[str, Any]:
     """Training throughput of each family and the wall time of each shipped detector experiment on the bench set
     (the ``protocol`` part's generated tree: ``len(types) x len(ids) x n_clips`` clips of 10 s), each experiment at
-    its shipped settings, with the estimated training time of ``arcface-knn-full`` on the same set."""
+    its shipped settings (on ``engine``, see :func:`time_experiments`), with the estimated training time of
+    ``arcface-knn-full`` on the same set."""
     from ..data.synth import generate
     from ..experiment.config import load_experiment
 
@@ -110,7 +118,7 @@ def detectors_benchmark(
     return {
         "set": {"types": list(types), "ids": list(ids), "clips_per_id": n_clips},
         "throughput": throughputs,
-        "experiments": time_experiments(data, workdir / "runs"),
+        "experiments": time_experiments(data, workdir / "runs", engine=engine),
         "arcface_knn_full_estimated_training_s": estimated_training_s(
             throughputs["arcface-knn-full"], n_windows, full.training.epochs
         ),

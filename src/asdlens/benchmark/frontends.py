@@ -20,7 +20,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,10 +77,23 @@ class Task:
         return f"{self.impl}{' (fast)' if self.fast else ''} / {self.preset}"
 
 
-def plan(
+def benchmark_tasks(
     *, backends: tuple[str, ...] = BACKENDS, presets: tuple[str, ...] = PRESETS, seed_code: bool = True
 ) -> list[Task]:
-    """The measurements :func:`run_benchmark` makes, in order (librosa first: it is every backend's reference)."""
+    """The measurements :func:`run_benchmark` makes, in order (librosa first: it is every backend's reference).
+
+    Parameters
+    ----------
+    backends, presets : tuple of str
+        Backends to time, and the librosa-compatible presets to time them on (unknown names: ``ValueError``).
+    seed_code : bool
+        Also time the seed's tf.signal code, and every backend on the "tf.signal" preset.
+    """
+    for name in presets:
+        get_preset(name)  # unknown preset: ValueError now, not after minutes of timing
+    unknown = sorted(set(backends) - set(BACKENDS))
+    if unknown:
+        raise ValueError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
     tasks = []
     for preset in presets:
         tasks.append(Task(preset, LIBROSA_IMPL))
@@ -187,9 +200,7 @@ def run_benchmark(
     seconds: float = 10.0,
     repeats: int = 5,
     seed: int = 0,
-    backends: tuple[str, ...] = BACKENDS,
-    presets: tuple[str, ...] = PRESETS,
-    seed_code: bool = True,
+    tasks: Sequence[Task] | None = None,
     on_step: Callable[[Task], None] | None = None,
     on_result: Callable[[dict], None] | None = None,
 ) -> dict:
@@ -201,10 +212,8 @@ def run_benchmark(
         The batch (:func:`make_batch`): ``n_clips`` clips of ``seconds`` s at 16 kHz.
     repeats : int
         Timed runs per implementation (the best is reported, the median beside it).
-    backends, presets : tuple of str
-        Backends to time, and the librosa-compatible presets to time them on.
-    seed_code : bool
-        Also time the seed's tf.signal code, and every backend on the "tf.signal" preset.
+    tasks : sequence of Task, optional
+        What to time, in order; default :func:`benchmark_tasks` (every backend and preset, and the seed's code).
     on_step, on_result : callable, optional
         Called with each :class:`Task` before it runs, and with the dict so far after each result (so a caller can
         save finished work as it goes).
@@ -217,15 +226,11 @@ def run_benchmark(
     """
     if repeats < 1:
         raise ValueError(f"repeats={repeats} must be at least 1")
-    for name in presets:
-        get_preset(name)  # unknown preset: ValueError now, not after minutes of timing
-    unknown = sorted(set(backends) - set(BACKENDS))
-    if unknown:
-        raise ValueError(f"unknown backend(s) {unknown}; choose from {list(BACKENDS)}")
+    tasks = benchmark_tasks() if tasks is None else list(tasks)
     batch = make_batch(n_clips, seconds=seconds, seed=seed)
     report = {"config": _config(n_clips, seconds, repeats, seed), "results": [], "ratios": {}}
     references: dict[str, np.ndarray] = {}
-    for task in plan(backends=backends, presets=presets, seed_code=seed_code):
+    for task in tasks:
         if on_step:
             on_step(task)
         entry = {"preset": task.preset, "impl": task.impl, "fast": task.fast}

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..engine import EngineOptions
+
 TYPE, IDS, N_TRAIN, N_TEST_EACH, SECONDS = "fan", ("00", "02", "04", "06"), 750, 100, 10.0
 
 
@@ -43,13 +45,11 @@ def fullsize_tree(root: str | os.PathLike, *, seed: int = 0) -> Path:
 
 
 def feature_throughput(
-    data_root: str | os.PathLike, cache_dir: str | os.PathLike, *, workers: int | None = None
+    data_root: str | os.PathLike, cache_dir: str | os.PathLike, *, engine: EngineOptions | None = None
 ) -> dict:
-    """Every clip's log-mel into an empty cache with the ``local`` executor: clips per second."""
+    """Every clip's log-mel into an empty cache on ``engine``'s executor (default ``local``): clips per second."""
+    from ..engine import Engine, RunCache, make_executor
     from ..experiment import load_experiment
-    from ..experiment.cache import RunCache
-    from ..experiment.engine import Engine
-    from ..experiment.executors import LocalExecutor
     from ..experiment.graph import JobBuilder
     from ..experiment.plan import make_plan
     from ..experiment.runner import resolve
@@ -59,7 +59,7 @@ def feature_throughput(
     cache = RunCache(cache_dir)
     jobs = {j.key: j for j in JobBuilder(cache).plan_features(exp, plan)}
     os.sync()  # start from a quiet disk: writes left dirty by an earlier step would throttle this one's
-    executor = LocalExecutor(workers=workers)
+    executor = make_executor(engine if engine is not None else EngineOptions(progress=False))
     try:
         start = time.perf_counter()
         Engine(cache, executor, announce=lambda _: None).run(jobs, list(jobs))
@@ -99,11 +99,14 @@ def fullsize_run(data_root: str | os.PathLike, out_dir: str | os.PathLike, *, ep
     }
 
 
-def fullsize_benchmark(data_root: str | os.PathLike, *, epochs: int = 3, workers: int | None = None) -> dict:
-    """Both measurements on the full-size tree at ``data_root`` (generated there if absent)."""
+def fullsize_benchmark(
+    data_root: str | os.PathLike, *, epochs: int = 3, engine: EngineOptions | None = None
+) -> dict:
+    """Both measurements on the full-size tree at ``data_root`` (generated there if absent); ``engine`` runs the
+    feature measurement (default: the ``local`` executor, one worker per CPU)."""
     root = fullsize_tree(data_root)
     with tempfile.TemporaryDirectory() as work:
-        features = feature_throughput(root, Path(work) / "features-cache", workers=workers)
+        features = feature_throughput(root, Path(work) / "features-cache", engine=engine)
         run = fullsize_run(root, Path(work) / "run", epochs=epochs)
     return {"tree": {"type": TYPE, "ids": list(IDS), "clips": features["clips"], "seconds_per_clip": SECONDS},
             "features": features, "run": run, "fit_loop_ceiling": _fit_loop_ceiling()}  # fmt: skip

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import time
 
+from ..engine import EngineOptions
+
 
 def protocol_benchmark(
-    workdir, *, epochs: int = 100, n_clips: int = 200, types=("pump", "fan"), ids=("00", "02", "04", "06")
+    workdir,
+    *,
+    epochs: int = 100,
+    n_clips: int = 200,
+    types=("pump", "fan"),
+    ids=("00", "02", "04", "06"),
+    engine: EngineOptions | None = None,
 ) -> dict:
     """Training throughput of the DCASE 2020 autoencoder and the wall time of the ``dcase2020`` experiment.
 
     The experiment runs on a generated DCASE 2020 tree of ``len(types) x len(ids) x n_clips`` clips (per ID:
     60 % training, 20 % normal and 20 % anomalous test clips, 10 s each) with the shipped config and
-    ``training.epochs=epochs``; the timings are the runner's own (features, training, scoring, total).
+    ``training.epochs=epochs`` on ``engine`` (default: the ``local`` executor, no live display); the timings are
+    the runner's own (features, training, scoring, total).
     """
     from pathlib import Path
 
@@ -29,7 +38,13 @@ def protocol_benchmark(
     )  # fmt: skip
     generated = time.perf_counter() - start
     exp = load_experiment("dcase2020", [f"training.epochs={epochs}"])
-    run = run_experiment(exp, data_root=data, out_dir=workdir / "run", progress=False, report=False)
+    run = run_experiment(
+        exp,
+        data_root=data,
+        out_dir=workdir / "run",
+        engine=engine or EngineOptions(progress=False),
+        report=False,
+    )
     return {
         "training": training_throughput("dcase2020_autoencoder"),
         "dcase2020_experiment": {

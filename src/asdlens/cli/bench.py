@@ -87,10 +87,10 @@ def run_and_report(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..benchmark import plan, run_benchmark
+    from ..benchmark import benchmark_tasks, run_benchmark
 
     console = Console()
-    tasks = plan()
+    tasks = benchmark_tasks()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -111,6 +111,7 @@ def run_and_report(
             n_clips=clips,
             seconds=seconds,
             repeats=repeats,
+            tasks=tasks,
             on_step=on_step,
             on_result=lambda r: _write(r, out),
         )

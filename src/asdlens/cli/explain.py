@@ -10,10 +10,10 @@ from . import options
 from .errors import user_errors
 
 
-def _names(value: str | None) -> list[str] | None:
+def _names(value: str | None) -> tuple[str, ...] | None:
     if not value:
         return None
-    return [v.strip() for v in value.split(",") if v.strip()] or None
+    return tuple(v.strip() for v in value.split(",") if v.strip()) or None
 
 
 def explain_command(
@@ -44,27 +44,21 @@ def explain_command(
     """
     from rich.console import Console
 
-    from ..experiment.engine import JobFailed
-    from ..explain import explain
+    from ..engine import JobFailed
+    from ..explain import ExplainOptions, explain
     from ..explain.render import print_explanation
 
     console = Console()
     with user_errors(JobFailed):
-        engine = options.engine_kwargs(executor, workers, threads, address)
+        engine = options.engine_options(executor, workers, threads, address, progress)
+        overrides = list(set_ or [])
+        if _names(types):
+            overrides.append("dataset.types=[" + ",".join(_names(types)) + "]")
+        walk = ExplainOptions(order=_names(order), repeats=repeats, attribute=attribute)
         result = explain(
-            ref,
-            mine,
-            data_root=data,
-            out_dir=out,
-            overrides=list(set_ or []),
-            types=_names(types),
-            order=_names(order),
-            repeats=repeats,
-            attribute=attribute,
-            progress=progress,
+            ref, mine, data_root=data, out_dir=out, overrides=overrides, options=walk, engine=engine,
             announce=lambda line: console.print(f"[bold]{line}[/bold]"),
-            **engine,
-        )
+        )  # fmt: skip
     print_explanation(result, console)
     console.print(f"wrote {out / 'explain.json'} and {out / 'report.html'}")
     from ..runtime import machine_info, machine_summary
@@ -83,11 +77,11 @@ def demo_command(
 ) -> None:
     """The seed's question end to end on generated data: how the features differ, why, and the AUC it costs."""
     from ..demo import run_demo
-    from ..experiment.engine import JobFailed
+    from ..engine import JobFailed
 
     with user_errors(JobFailed):
-        engine = options.engine_kwargs(executor, workers, threads, address)
-        path = run_demo(out, quick=quick, progress=progress, **engine)
+        engine = options.engine_options(executor, workers, threads, address, progress)
+        path = run_demo(out, quick=quick, engine=engine)
     typer.echo(f"report: {path}")
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:  # the engine (NumPy) loads when a command runs, not for `asdlens --help`
+    from ..engine import EngineOptions
 
 EXECUTOR = typer.Option(
     "local",
@@ -18,16 +23,11 @@ ADDRESS = typer.Option(
 )
 
 
-def engine_kwargs(executor: str, workers: int | None, threads: int, address: str | None) -> dict:
-    """The keyword arguments of ``run_experiment`` / ``explain`` for these options (validated)."""
-    from ..experiment.executors import EXECUTORS
+def engine_options(
+    executor: str, workers: int | None, threads: int, address: str | None, progress: bool
+) -> EngineOptions:
+    """The :class:`asdlens.engine.EngineOptions` of these options, built once per command and passed whole
+    (a bad value raises ``ValueError`` naming the option)."""
+    from ..engine import EngineOptions
 
-    if executor not in EXECUTORS:
-        raise ValueError(f"--executor={executor!r} is not allowed; choose one of {list(EXECUTORS)}")
-    if threads < 1:
-        raise ValueError(f"--threads={threads} must be at least 1")
-    if workers is not None and workers < 1:
-        raise ValueError(f"--workers={workers} must be at least 1")
-    if address is not None and executor != "ray":
-        raise ValueError("--address is for --executor ray")
-    return {"executor": executor, "workers": workers, "threads": threads, "address": address}
+    return EngineOptions(executor, workers, threads, address, progress)

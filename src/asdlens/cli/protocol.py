@@ -69,8 +69,8 @@ def run(
 
     A rerun of the same command reuses the cached features, models and scores (a killed run resumes).
     """
+    from ..engine import JobFailed
     from ..experiment import load_experiment, parse_overrides, run_experiment
-    from ..experiment.engine import JobFailed
 
     with user_errors(JobFailed):
         overrides = parse_overrides(sets)
@@ -81,10 +81,10 @@ def run(
         if ground_truth is not None:
             overrides["dataset.ground_truth"] = str(ground_truth)
         exp = load_experiment(experiment, overrides)
-        engine = options.engine_kwargs(executor, workers, threads, address)
+        engine = options.engine_options(executor, workers, threads, address, progress=not quiet)
         result = run_experiment(
-            exp, data_root=data, out_dir=out, cache_dir=cache, progress=not quiet, report=not no_report,
-            skip_bad=skip_bad, **engine,
+            exp, data_root=data, out_dir=out, cache_dir=cache, engine=engine, report=not no_report,
+            skip_bad=skip_bad,
         )  # fmt: skip
     from rich.console import Console
 

@@ -18,6 +18,7 @@ def keras_spread(source, keras_results: list, seeds: int, out_dir: Path, progres
     dict
         ``seeds`` (the seeds trained), ``per_id`` (``{"pump id_00": spread}``), ``runs`` (the folders).
     """
+    from ..engine import EngineOptions
     from ..experiment import run_experiment
 
     exp = source.experiment
@@ -31,7 +32,8 @@ def keras_spread(source, keras_results: list, seeds: int, out_dir: Path, progres
         folder = Path(out_dir) / f"seed-{seed}"
         result = run_experiment(
             exp.with_overrides({"training.seed": seed}), data_root=source.data_root, out_dir=folder,
-            cache_dir=cache if cache.is_dir() else Path(out_dir) / "cache", progress=progress, report=False,
+            cache_dir=cache if cache.is_dir() else Path(out_dir) / "cache", engine=EngineOptions(progress=progress),
+            report=False,
         )  # fmt: skip
         for r in result.results:
             if r.label in per_id and r.auc is not None and reference[r.label] is not None:

@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ..data import Clip
+from ..engine import FileIdentity, Job, JobKind, RunCache
 from ..keys import stable_key
 from ..runtime import versions
-from .cache import FileIdentity, RunCache
 from .config import Experiment
-from .jobs import Job
+from .jobs import FEATURES, FIT, SCORE, FeaturesPayload, FitPayload, ScorePayload
 from .plan import Plan, TestGroup, Unit, regroup
 
 #: What a fit keeps beside the network, so that every ``scoring.backend`` scores from one model entry (the
@@ -89,16 +89,19 @@ class JobBuilder:
         for start in range(0, len(clips), SHARD_CLIPS):
             shard = clips[start : start + SHARD_CLIPS]
             key = stable_key("features", spec_key, channel, [self.identity(c.path).key() for c in shard])
-            payload = {
-                "cache": str(self.cache.root),
-                "key": key,
-                "spec": exp.spec.to_dict(),
-                "channel": channel,
-                "clips": [[str(c.path), str(self.feature_path(exp, c))] for c in shard],
-            }
+            payload = FeaturesPayload(
+                exp.spec.to_dict(),
+                channel,
+                tuple((str(c.path), str(self.feature_path(exp, c))) for c in shard),
+            )
             label = f"features {what} {start // SHARD_CLIPS + 1}"
-            jobs.append(Job("features", key, label, (), payload, threads=self.threads))
+            jobs.append(self._job(FEATURES, key, label, (), payload, len(shard)))
         return jobs
+
+    def _job(self, kind: JobKind, key: str, label: str, deps, payload, size: int, gpus: float = 0.0) -> Job:
+        """A job of ``kind`` on this builder's cache; its payload travels as plain data."""
+        return Job(kind.path, key, label, str(self.cache.root), tuple(deps), payload.to_dict(), size=size,
+                   threads=self.threads, gpus=gpus)  # fmt: skip
 
     def model_key(self, exp: Experiment, unit: Unit) -> str:
         return stable_key(
@@ -113,33 +116,31 @@ class JobBuilder:
         )
 
     def fit_job(self, exp: Experiment, unit: Unit, deps: list[Job]) -> Job:
-        key = self.model_key(exp, unit)
-        payload = {
-            "cache": str(self.cache.root),
-            "key": key,
-            "settings": detector_settings(exp),
-            "seed": exp.training.seed,
-            "features": [str(self.feature_path(exp, c)) for c in unit.train],
-            "meta": [clip_meta(c) for c in unit.train],
-        }
+        payload = FitPayload(
+            detector_settings(exp),
+            exp.training.seed,
+            tuple(str(self.feature_path(exp, c)) for c in unit.train),
+            tuple(clip_meta(c) for c in unit.train),
+        )
         label = f"fit {unit.name} seed {exp.training.seed}"
-        return Job("fit", key, label, tuple(d.key for d in deps), payload, self.threads, exp.training.gpus)
+        deps = [d.key for d in deps]
+        return self._job(
+            FIT, self.model_key(exp, unit), label, deps, payload, len(unit.train), exp.training.gpus
+        )
 
     def score_job(self, exp: Experiment, group: TestGroup, fit: Job, deps: list[Job]) -> Job:
         key = stable_key(
             "scores", fit.key, exp.key_section("scoring"), [self.identity(c.path).key() for c in group.clips]
         )
-        payload = {
-            "cache": str(self.cache.root),
-            "key": key,
-            "model_key": fit.key,
-            "settings": detector_settings(exp),
-            "features": [str(self.feature_path(exp, c)) for c in group.clips],
-            "meta": [clip_meta(c) for c in group.clips],
-            "files": [c.file_name for c in group.clips],
-        }
+        payload = ScorePayload(
+            fit.key,
+            detector_settings(exp),
+            tuple(str(self.feature_path(exp, c)) for c in group.clips),
+            tuple(clip_meta(c) for c in group.clips),
+            tuple(c.file_name for c in group.clips),
+        )
         label = f"score {group.label} seed {exp.training.seed}"
-        return Job("score", key, label, (fit.key, *(d.key for d in deps)), payload, self.threads)
+        return self._job(SCORE, key, label, (fit.key, *(d.key for d in deps)), payload, len(group.clips))
 
     def plan_features(self, exp: Experiment, plan: Plan) -> list[Job]:
         """The feature jobs of ``plan``: shards of each unit's training clips and of each test group."""

@@ -1,17 +1,18 @@
 """``run_experiment`` / ``run_experiments``: a plan of jobs (features -> fits -> scores) handed to an executor,
 then metrics and the run folder.
 
-The pipeline is the official one (see :mod:`asdlens.experiment.features`, :mod:`asdlens.models.detectors`):
+The pipeline is the official one (see :mod:`asdlens.experiment.clip_features`, :mod:`asdlens.models.detectors`):
 log-mel of every clip, one detector per unit (type, or type x ID x SNR) trained on the normal training clips in
 path order, each test clip scored. How the scores become metrics, files and a report is the layout's protocol
 (:func:`asdlens.experiment.protocols.protocol_of`): AUC and pAUC per machine ID (DCASE 2020, MIMII), or the
 year's official metrics per section x domain, with each unit's training clips scored too for the decision
 thresholds (DCASE 2021-2025).
 
-Two phases run on the engine (:mod:`asdlens.experiment.engine`): first the features of every clip (so every
-bad clip is known before any training, and stops the run or is left out with ``skip_bad``), then the fits and
-scores, on demand. Several experiments (the steps and seeds of ``explain``) run as one plan: a job they share
-runs once, and independent jobs run side by side on the executor.
+A run is four short phases: prepare (resolve the data root, scan the data, write each ``config.yaml``); the
+features of every clip on the engine (:mod:`asdlens.engine`), so every bad clip is known before any training and
+stops the run or is left out with ``skip_bad``; the fits and scores, on demand, on the same engine and
+executor; then each run folder. Several experiments (the steps and seeds of ``explain``) run as one plan: a job
+they share runs once, and independent jobs run side by side on the executor.
 
 Determinism: before each model is built, Keras, TensorFlow, NumPy and Python are seeded with ``training.seed``
 and TensorFlow's op determinism is on; features are computed clip by clip; each job reads only its own inputs.
@@ -24,17 +25,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_json, atomic_write_text
+from ..engine import Engine, EngineOptions, JobRecord, RunCache, Status, Summary, make_executor
 from ..runtime import machine_info
-from .cache import FileIdentity, RunCache
 from .config import Experiment
-from .engine import Engine
-from .executors import make_executor
 from .graph import JobBuilder, RunJobs, library_versions
+from .jobs import FeaturesPayload
 from .plan import Plan, make_plan
-from .progress import Status
 from .protocols import protocol_of
 from .results import COUNTERS, BadClipsError, RunResult, TypeAverage, write_outputs
 
@@ -88,17 +88,28 @@ def _unstattable(plan: Plan, builder: JobBuilder) -> list[tuple[str, str]]:
     return bad
 
 
+@dataclass
+class _Session:
+    """What the phases of one :func:`run_experiments` call share."""
+
+    exps: list[Experiment]  # data roots resolved
+    out_dirs: list[Path]
+    plans: list[Plan]  # the scanned plan of each experiment (one object per dataset section)
+    builder: JobBuilder
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cache(self) -> RunCache:
+        return self.builder.cache
+
+
 def run_experiments(
     exps: Sequence[Experiment],
     *,
     out_dirs: Sequence[str | os.PathLike],
     cache_dir: str | os.PathLike,
     data_root: str | os.PathLike | None = None,
-    executor: str = "local",
-    workers: int | None = None,
-    threads: int = 1,
-    address: str | None = None,
-    progress: bool = True,
+    engine: EngineOptions | None = None,
     report: bool = True,
     skip_bad: bool = False,
     announce: Callable[[str], None] = print,
@@ -106,85 +117,119 @@ def run_experiments(
     """Run several experiments as one plan of jobs on one executor and cache; write each run folder.
 
     Parameters are those of :func:`run_experiment`; ``out_dirs`` gives one folder per experiment (two equal
-    experiments may share one). Results come back in the order of ``exps``.
+    experiments may share one); ``announce`` receives the engine's one-line notes (a damaged cache entry).
+    Results come back in the order of ``exps``.
     """
+    started = time.perf_counter()
+    engine = engine if engine is not None else EngineOptions()
+    session = _prepare(exps, out_dirs, cache_dir, data_root, engine.threads)
+    pool = make_executor(engine)
+    with Status(engine.progress, executor=pool) as status:
+        try:
+            first = session.exps[0].dataset.root
+            pool.probe(data_root=first, cache_root=session.cache.root, sample=session.plans[0].clips[0].path)
+            jobs = Engine(session.cache, pool, status=status.update, announce=announce)
+            plans, bads, feature_summaries = _features_phase(session, jobs, skip_bad)
+            run_jobs, summaries = _models_phase(session, jobs, plans)
+        finally:
+            pool.close()
+    phases = {"features": feature_summaries, "models_and_scores": summaries}
+    executor = {"name": pool.name, "slots": pool.slots, "threads": engine.threads}
+    return _write_runs(session, run_jobs, bads, phases, jobs.records, executor, report, started)
+
+
+def _prepare(exps, out_dirs, cache_dir, data_root, threads: int) -> _Session:
+    """Resolve the data roots, scan each dataset once, check the settings and write each ``config.yaml``."""
     if len(out_dirs) != len(exps):
         raise ValueError(f"{len(exps)} experiment(s) but {len(out_dirs)} output folder(s)")
-    started = time.perf_counter()
     exps = [resolve(e, data_root) for e in exps]
-    cache = RunCache(cache_dir)
-    plans: dict[str, Plan] = {}
+    scanned: dict[str, Plan] = {}
     for exp in exps:  # one scan per dataset section
-        ds_key = repr(exp.dataset)
-        if ds_key not in plans:
-            plans[ds_key] = make_plan(exp, exp.dataset.root)
-    run_plans = [plans[repr(e.dataset)] for e in exps]
-    for exp, plan in zip(exps, run_plans, strict=True):
+        if repr(exp.dataset) not in scanned:
+            scanned[repr(exp.dataset)] = make_plan(exp, exp.dataset.root)
+    plans = [scanned[repr(e.dataset)] for e in exps]
+    for exp, plan in zip(exps, plans, strict=True):
         protocol_of(plan.layout).check_settings(exp, plan)
     for out in out_dirs:
         Path(out).mkdir(parents=True, exist_ok=True)
     for exp, out in zip(exps, out_dirs, strict=True):
         atomic_write_text(Path(out) / "config.yaml", exp.to_yaml())
+    builder = JobBuilder(RunCache(cache_dir), threads=threads)
+    return _Session(exps, [Path(o) for o in out_dirs], plans, builder)
 
-    builder = JobBuilder(cache, threads=threads)
-    timings: dict[str, float] = {}
-    pool = make_executor(executor, workers=workers, threads=threads, address=address)
-    with Status(progress, executor=pool) as status:
-        try:
-            if hasattr(pool, "probe"):
-                pool.probe(
-                    data_root=exps[0].dataset.root, cache_root=cache.root, sample=run_plans[0].clips[0].path
-                )
-            engine = Engine(cache, pool, status=status.update, announce=announce)
-            # Phase 1: features of every clip; the bad ones are known before anything trains.
-            t0 = time.perf_counter()
-            bad_stat = {id(p): _unstattable(p, builder) for p in plans.values()}
-            clean_plans = [p.without({Path(b) for b, _ in bad_stat[id(p)]}) for p in run_plans]
-            feature_jobs = {}
-            for exp, plan in zip(exps, clean_plans, strict=True):
-                feature_jobs.update({job.key: job for job in builder.plan_features(exp, plan)})
-            feature_summaries = engine.run(feature_jobs, list(feature_jobs))
-            timings["features"] = time.perf_counter() - t0
-            bads, final_plans = [], []
-            for exp, plan, clean in zip(exps, run_plans, clean_plans, strict=True):
-                bad = sorted(bad_stat[id(plan)] + _bad_clips(exp, clean, builder))
-                if bad and not skip_bad:
-                    raise BadClipsError(bad)
-                final = plan.without({Path(p) for p, _ in bad}) if bad else plan
-                empty = [u.name for u in final.units if not u.train]
-                if empty:
-                    raise ValueError(f"after leaving out the bad clips, no training clips remain for {empty}")
-                bads.append(bad)
-                final_plans.append(final)
-            # Phase 2: fits and scores, on demand.
-            t0 = time.perf_counter()
-            run_jobs = [builder.run_jobs(exp, plan) for exp, plan in zip(exps, final_plans, strict=True)]
-            for exp, rj in zip(exps, run_jobs, strict=True):
-                protocol_of(rj.plan.layout).add_jobs(builder, exp, rj)
-            graph = {}
-            for rj in run_jobs:
-                graph.update(rj.all())
-            # Models are targets too: the run folder holds each model and its history (a lost model entry is
-            # retrained, to the same bytes, even when its scores are cached).
-            targets = [j.key for rj in run_jobs for j in (*rj.fits.values(), *rj.scores.values())]
-            summaries = engine.run(graph, list(dict.fromkeys(targets)))
-            timings["models_and_scores"] = time.perf_counter() - t0
-        finally:
-            pool.close()
-    records = engine.records
+
+def _features_phase(session: _Session, engine: Engine, skip_bad: bool):
+    """The features of every clip; then the plans without the bad clips, and the bad clips of each run.
+
+    Returns ``(plans, bads, summaries)``, one plan and one sorted list of ``(path, problem)`` per experiment.
+    """
+    t0 = time.perf_counter()
+    builder = session.builder
+    distinct = {id(p): p for p in session.plans}
+    unstattable = {key: _unstattable(plan, builder) for key, plan in distinct.items()}
+    clean = [p.without({Path(b) for b, _ in unstattable[id(p)]}) for p in session.plans]
+    jobs = {}
+    for exp, plan in zip(session.exps, clean, strict=True):
+        jobs.update({job.key: job for job in builder.plan_features(exp, plan)})
+    summaries = engine.run(jobs, list(jobs))
+    session.timings["features"] = time.perf_counter() - t0
+    plans, bads = [], []
+    for exp, plan, clean_plan in zip(session.exps, session.plans, clean, strict=True):
+        bad = sorted(unstattable[id(plan)] + _bad_clips(exp, clean_plan, builder))
+        plans.append(_without_bad(plan, bad, skip_bad))
+        bads.append(bad)
+    return plans, bads, summaries
+
+
+def _without_bad(plan: Plan, bad: list[tuple[str, str]], skip_bad: bool) -> Plan:
+    """``plan`` without the ``bad`` clips, if ``skip_bad`` allows leaving them out and training clips remain."""
+    if bad and not skip_bad:
+        raise BadClipsError(bad)
+    final = plan.without({Path(p) for p, _ in bad}) if bad else plan
+    empty = [u.name for u in final.units if not u.train]
+    if empty:
+        raise ValueError(f"after leaving out the bad clips, no training clips remain for {empty}")
+    return final
+
+
+def _models_phase(session: _Session, engine: Engine, plans: list[Plan]) -> tuple[list[RunJobs], dict]:
+    """The fits and scores of every experiment, on demand; returns the jobs of each run and their summaries."""
+    t0 = time.perf_counter()
+    builder = session.builder
+    run_jobs = [builder.run_jobs(exp, plan) for exp, plan in zip(session.exps, plans, strict=True)]
+    for exp, rj in zip(session.exps, run_jobs, strict=True):
+        protocol_of(rj.plan.layout).add_jobs(builder, exp, rj)
+    graph = {}
+    for rj in run_jobs:
+        graph.update(rj.all())
+    # Models are targets too: the run folder holds each model and its history (a lost model entry is
+    # retrained, to the same bytes, even when its scores are cached).
+    targets = [j.key for rj in run_jobs for j in (*rj.fits.values(), *rj.scores.values())]
+    summaries = engine.run(graph, list(dict.fromkeys(targets)))
+    session.timings["models_and_scores"] = time.perf_counter() - t0
+    return run_jobs, summaries
+
+
+def _write_runs(
+    session: _Session,
+    run_jobs: list[RunJobs],
+    bads: list[list[tuple[str, str]]],
+    phases: dict[str, dict[str, Summary]],
+    records: dict[str, JobRecord],
+    executor: dict,
+    report: bool,
+    started: float,
+) -> list[RunResult]:
+    """Each run folder: results and official files, the report, ``run.json``; returns the results in order."""
     # Feature entries computed in either phase (phase 2 recomputes damaged ones).
-    computed_features = {
-        a for done in (feature_summaries, summaries) for s in done.values() for a in s.get("computed", [])
-    }
-    summaries = {**feature_summaries, **summaries}
+    computed_features = {a for done in phases.values() for s in done.values() for a in s.get("computed", [])}
+    summaries = {**phases["features"], **phases["models_and_scores"]}
     results = []
     seen: set[str] = set()
     seen_features: set[str] = set()
-    for exp, out, rj, bad in zip(exps, out_dirs, run_jobs, bads, strict=True):
-        result = _assemble(
-            exp, Path(out), rj, bad, summaries, records, computed_features, seen, seen_features
-        )
-        result.timings = dict(timings)
+    for exp, out, rj, bad in zip(session.exps, session.out_dirs, run_jobs, bads, strict=True):
+        result = _assemble(exp, out, rj, bad, summaries, records, computed_features, seen, seen_features)
+        result.timings = dict(session.timings)
         results.append(result)
         if report:
             from .render import write_run_report
@@ -194,12 +239,12 @@ def run_experiments(
             result.timings["report"] = time.perf_counter() - t0
         result.timings["total"] = time.perf_counter() - started
         atomic_write_json(
-            Path(out) / "run.json",
+            out / "run.json",
             {
                 "counters": result.counters,
                 "timings": result.timings,
-                "cache_dir": str(cache.root.absolute()),
-                "executor": {"name": pool.name, "slots": pool.slots, "threads": threads},
+                "cache_dir": str(session.cache.root.absolute()),
+                "executor": executor,
                 "versions": library_versions(),
                 "machine": machine_info(),
                 "jobs": result.jobs,
@@ -215,7 +260,7 @@ def _assemble(
     session counts as computed for the first run (in the given order) that uses it, as cached for the others."""
     plan = rj.plan
     counters = dict.fromkeys(COUNTERS, 0)
-    entries = sorted({feat for job in rj.features for _, feat in job.payload["clips"]})
+    entries = sorted({feat for job in rj.features for feat in FeaturesPayload.from_dict(job.payload).entries})
     new = [e for e in entries if e in computed_features and e not in seen_features]
     seen_features.update(entries)
     counters["features_computed"], counters["features_cached"] = len(new), len(entries) - len(new)
@@ -255,7 +300,7 @@ def _assemble(
         jobs=jobs,
         plan=plan,
     )
-    cache = RunCache(rj.fits[next(iter(rj.fits))].payload["cache"]) if rj.fits else None
+    cache = RunCache(next(iter(rj.fits.values())).cache) if rj.fits else None
     model_files = {}
     for name, job in rj.fits.items():
         network = cache.model_dir(job.key) / "model.keras"
@@ -271,11 +316,7 @@ def run_experiment(
     data_root: str | os.PathLike | None = None,
     out_dir: str | os.PathLike,
     cache_dir: str | os.PathLike | None = None,
-    executor: str = "local",
-    workers: int | None = None,
-    threads: int = 1,
-    address: str | None = None,
-    progress: bool = True,
+    engine: EngineOptions | None = None,
     report: bool = True,
     skip_bad: bool = False,
 ) -> RunResult:
@@ -296,16 +337,9 @@ def run_experiment(
     cache_dir : path or None
         Feature, model and score cache; default ``out_dir/cache``. Runs of different configs can share one, and
         so can several drivers at once (a job one of them is computing, the others wait for).
-    executor : {"local", "inline", "ray"}
-        Where jobs run: a pool of worker processes on this machine (default), this process, or Ray.
-    workers : int or None
-        ``local``: worker processes (default: CPUs / ``threads``).
-    threads : int
-        Math threads of each job (TensorFlow, BLAS; Ray's ``num_cpus``).
-    address : str or None
-        ``ray``: the cluster to join (``HOST:PORT``); None uses ``RAY_ADDRESS`` or starts a private local Ray.
-    progress : bool
-        The live display of jobs (rich, on stderr).
+    engine : asdlens.engine.EngineOptions or None
+        Where jobs run (``executor``: ``local`` worker processes by default, ``inline``, ``ray``; ``workers``,
+        ``threads``, ``address``) and whether the live display of jobs is shown (``progress``).
     report : bool
         Write the report (matplotlib figures; the slowest of the file outputs).
     skip_bad : bool
@@ -320,23 +354,14 @@ def run_experiment(
     ------
     ValueError
         A bad config or data root, missing types/IDs, or :class:`BadClipsError`.
-    asdlens.experiment.engine.JobFailed
+    asdlens.engine.JobFailed
         A job raised (finished entries stay cached; rerunning resumes).
     """
     out = Path(out_dir)
-    return run_experiments(
-        [exp],
-        out_dirs=[out],
-        cache_dir=cache_dir if cache_dir is not None else out / "cache",
-        data_root=data_root,
-        executor=executor,
-        workers=workers,
-        threads=threads,
-        address=address,
-        progress=progress,
-        report=report,
-        skip_bad=skip_bad,
-    )[0]
+    cache = cache_dir if cache_dir is not None else out / "cache"
+    runs = run_experiments([exp], out_dirs=[out], cache_dir=cache, data_root=data_root, engine=engine,
+                           report=report, skip_bad=skip_bad)  # fmt: skip
+    return runs[0]
 
 
-__all__ = ["BadClipsError", "FileIdentity", "RunResult", "TypeAverage", "run_experiment", "run_experiments"]
+__all__ = ["BadClipsError", "RunResult", "TypeAverage", "run_experiment", "run_experiments"]

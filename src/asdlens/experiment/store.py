@@ -1,6 +1,6 @@
 """Inputs of jobs read from the run cache: a unit's clips as one :class:`asdlens.models.samples.ClipSet`.
 
-Every feature entry is checksum-verified on the way in (:meth:`asdlens.experiment.cache.RunCache.read_feature`);
+Every feature entry is checksum-verified on the way in (:meth:`asdlens.engine.RunCache.read_feature`);
 the damaged ones are named together, so the engine can recompute them all at once.
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine import DamagedEntry, MissingEntry, RunCache
 from ..models.samples import ClipSet
-from .cache import DamagedEntry, RunCache
 
 
 def load_clipset(cache: RunCache, paths: Sequence[str | Path], meta: Sequence[dict] | None = None) -> ClipSet:
@@ -22,15 +22,15 @@ def load_clipset(cache: RunCache, paths: Sequence[str | Path], meta: Sequence[di
     ------
     DamagedEntry
         Listing every damaged entry among ``paths`` (all are checked before raising).
-    FileNotFoundError
-        An entry is missing.
+    MissingEntry
+        An entry is missing (a ``FileNotFoundError``).
     """
     paths = [Path(p) for p in paths]
     lengths = []
     for path in paths:  # headers first: one array of the final size, filled clip by clip (no second copy)
         n = cache.feature_frames(path)
         if n is None and not path.exists():
-            raise FileNotFoundError(f"{path}: feature entry missing")
+            raise MissingEntry([path], f"{path}: feature entry missing")
         lengths.append(n or 0)
     offsets = np.zeros(len(paths) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..evaluate import HEADLINE_METRICS
 from ..experiment import Experiment
-from .plan import Group, compose, differing_groups, with_seed
+from .groups import Group, compose, differing_groups, with_seed
 
 #: The metric set of DCASE 2020 / MIMII explanations (the ID protocol's headline: mean AUC and pAUC over types).
 METRICS = ("auc", "pauc")
@@ -248,7 +248,7 @@ def ladder(
         (:func:`summarize_seeds` reads its ``protocol``, ``evaluation`` and ``counters``); normally
         :func:`asdlens.experiment.run_experiments` bound to a data root, one shared cache and an executor.
     order : list of str, optional
-        Group names in the order to walk (see :func:`asdlens.explain.plan.differing_groups`).
+        Group names in the order to walk (see :func:`asdlens.explain.groups.differing_groups`).
     repeats : int
         Seeds per step (``training.seed``, ``+1``, ...): the spread marks changes within the noise.
     attribute : bool

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .mahalanobis import DOMAINS, _domain_names
-from .scorers import Scorer
+from .scorers import KNearestCosine, Scorer
 
 
 def clone(backend: Scorer) -> Scorer:
@@ -45,6 +45,23 @@ def fit_backend(backend: Scorer, X, domains: Sequence[str | None] | None = None)
     """``backend.fit(X, domains)`` for the domain-aware estimators, ``backend.fit(X)`` for the rest (which keep
     one memory of every domain)."""
     return backend.fit(X, domains) if uses_domains(backend) else backend.fit(X)
+
+
+def self_scores(backend: Scorer, X) -> np.ndarray:
+    """The training-bank self-scores of a fitted ``backend`` (fitted on ``X``): its own
+    ``training_anomaly_scores()`` when it has one (the memories here: leave-one-out), leave-one-out for
+    :class:`~asdlens.models.scorers.KNearestCosine`, else the in-sample ``anomaly_score(X)``."""
+    if hasattr(backend, "training_anomaly_scores"):
+        return np.asarray(backend.training_anomaly_scores(), dtype=np.float64)
+    if isinstance(backend, KNearestCosine):
+        train = backend.train_
+        if len(train) <= backend.k:
+            raise ValueError(f"leave-one-out scores of KNearestCosine(k={backend.k}) need more than {backend.k} "
+                             f"training embeddings; got {len(train)}")  # fmt: skip
+        distance = 1.0 - train @ train.T
+        np.fill_diagonal(distance, np.inf)
+        return np.partition(distance, backend.k - 1, axis=1)[:, : backend.k].mean(axis=1)
+    return np.asarray(backend.anomaly_score(X), dtype=np.float64)
 
 
 class SeparateDomains(Scorer):
@@ -91,10 +108,8 @@ class SeparateDomains(Scorer):
 
     def training_anomaly_scores(self) -> np.ndarray:
         """Each training clip's anomaly score: leave-one-out in its own domain's memory (as that back-end
-        defines it, see :func:`asdlens.models.fusion.self_scores`), plain against the other domain's; the
+        defines it, see :func:`self_scores`), plain against the other domain's; the
         smaller."""
-        from .fusion import self_scores
-
         self._check_fitted()
         X = self._X
         out = np.full(len(X), np.inf)

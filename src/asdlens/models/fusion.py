@@ -27,25 +27,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .domains import clone, fit_backend
-from .scorers import KNearestCosine, Scorer, _matrix
-
-
-def self_scores(backend: Scorer, X) -> np.ndarray:
-    """The training-bank self-scores of a fitted ``backend`` (fitted on ``X``): its own
-    ``training_anomaly_scores()`` when it has one (the memories here: leave-one-out), leave-one-out for
-    :class:`~asdlens.models.scorers.KNearestCosine`, else the in-sample ``anomaly_score(X)``."""
-    if hasattr(backend, "training_anomaly_scores"):
-        return np.asarray(backend.training_anomaly_scores(), dtype=np.float64)
-    if isinstance(backend, KNearestCosine):
-        train = backend.train_
-        if len(train) <= backend.k:
-            raise ValueError(f"leave-one-out scores of KNearestCosine(k={backend.k}) need more than {backend.k} "
-                             f"training embeddings; got {len(train)}")  # fmt: skip
-        distance = 1.0 - train @ train.T
-        np.fill_diagonal(distance, np.inf)
-        return np.partition(distance, backend.k - 1, axis=1)[:, : backend.k].mean(axis=1)
-    return np.asarray(backend.anomaly_score(X), dtype=np.float64)
+from .domains import clone, fit_backend, self_scores
+from .scorers import Scorer, _matrix
 
 
 class ZMinFusion(Scorer):

@@ -30,7 +30,7 @@ from ...evaluate import (
     write_result_csv,
 )
 from ..results import results_json
-from . import EvaluationProtocol, require
+from .interface import EvaluationProtocol, require
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ from ...evaluate import (
 )
 from ..plan import Plan, training_group
 from ..results import results_json
-from . import EvaluationProtocol, require
+from .interface import EvaluationProtocol, require
+from .section_rows import score_rows
 
 #: The file the year's evaluator-style result is written to, in the run folder.
 RESULT_CSV = "result.csv"
@@ -131,15 +132,6 @@ def thresholds(train_scores: dict[str, list[float]]) -> tuple[dict[str, float | 
             out[unit] = None
             messages.append(f"{unit}: no decision threshold ({exc}); decision files are not written")
     return out, messages
-
-
-def score_rows(plan: Plan, scored: dict[str, list[tuple[str, float, int | None]]]) -> list[ScoreRow]:
-    """One :class:`~asdlens.evaluate.ScoreRow` per scored test clip, labels and domains from the clips."""
-    rows = []
-    for group in plan.tests:
-        for clip, (name, score, _) in zip(group.clips, scored[group.label], strict=True):
-            rows.append(ScoreRow(clip.machine_type, clip.machine_id, clip.domain, name, clip.label, score))
-    return rows
 
 
 def decisions_of(

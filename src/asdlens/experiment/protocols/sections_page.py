@@ -26,7 +26,7 @@ from ...evaluate.published import section_rows
 from ...report import Report
 from ...report.figures import heatmap_figure, histogram_figure, roc_figure
 from ..render import cell, opening, protocol_differences, training_and_run_sections
-from .sections import score_rows
+from .section_rows import score_rows
 
 #: Histogram colours of each (domain, label); other clips (no label or domain) are grey.
 DOMAIN_PARTS = (

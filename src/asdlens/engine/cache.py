@@ -8,7 +8,7 @@ Layout under ``cache_dir``::
     models/<model key>/                                  the detector's files (e.g. model.keras)
     models/<model key>.json                              manifest: info + sha256 of every file (written last)
     scores/<score key>.json                              clip scores of one test group
-    claims/, attempts/                                   job bookkeeping (:mod:`asdlens.experiment.claims`)
+    claims/, attempts/, running/                         job bookkeeping (:mod:`asdlens.engine.claims`)
 
 A clip is identified by its absolute path, size and modification time (``st_mtime_ns``), as ``make`` does:
 touching or rewriting a file invalidates its entries; reading every file to hash it would cost as much as
@@ -18,8 +18,8 @@ Integrity: every entry carries a checksum kept with it. A feature file ends with
 (``ASDLSUM1`` + the SHA-256 of everything before it; ``numpy.load`` ignores it), a JSON entry holds the SHA-256
 of its body, a model's manifest the SHA-256 of each file. Entries are written to a temporary name and renamed
 into place (no fsync: a torn write after a power cut fails its checksum), so a reader sees a whole entry or
-none. A reader that finds a checksum mismatch raises :class:`DamagedEntry`; the engine reports it in one line,
-deletes the entry and recomputes it.
+none. A reader that finds a checksum mismatch raises :class:`DamagedEntry`, one that finds no entry
+:class:`MissingEntry`; the engine reports a damaged entry in one line, deletes it and recomputes it.
 """
 
 from __future__ import annotations
@@ -55,6 +55,22 @@ class DamagedEntry(Exception):
         self.paths = [str(p) for p in paths]
         self.reason = reason
         super().__init__(f"damaged cache entry {', '.join(self.paths)}: {reason}")
+
+
+class MissingEntry(FileNotFoundError):
+    """An input entry a job needs is not in the cache (never written, or removed by a repair meanwhile).
+
+    The engine treats it as it treats a damaged one: the job that makes the entry runs again first.
+
+    Attributes
+    ----------
+    paths : list of str
+        The missing entries.
+    """
+
+    def __init__(self, paths, message: str):
+        self.paths = [str(p) for p in paths]
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -227,13 +243,13 @@ class RunCache:
         ------
         DamagedEntry
             A file is missing or differs from the manifest (the message names it).
-        FileNotFoundError
-            No complete entry.
+        MissingEntry
+            No complete entry (a ``FileNotFoundError``).
         """
         manifest = self.model_manifest(model_key)
         folder = self.model_dir(model_key)
         if manifest is None:
-            raise FileNotFoundError(f"{folder}: no model entry")
+            raise MissingEntry([folder], f"{folder}: no model entry")
         for name, digest in manifest["files"].items():
             path = folder / name
             if not path.is_file():

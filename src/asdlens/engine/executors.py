@@ -1,14 +1,13 @@
-"""Executors: where jobs run. They only schedule; :mod:`asdlens.experiment.engine` decides what runs when.
+"""Executors: where jobs run. They only schedule; :mod:`asdlens.engine.engine` decides what runs when.
 
 - ``inline``: one job at a time in this process (the thread budget of this process).
 - ``local``: a pool of worker processes on this machine (``workers``, default: CPUs / threads per job), each
   started fresh (``spawn``) with its thread budget set before anything imports TensorFlow, so a job's numbers do
   not depend on which worker ran it. A worker that dies mid-job (killed, out of memory) is replaced and its job
   retried, up to :data:`MAX_RETRIES` times; the other workers' jobs go on.
-- ``ray``: Ray tasks on a local Ray instance or a cluster (:mod:`asdlens.experiment.ray_executor`).
+- ``ray``: Ray tasks on a local Ray instance or a cluster (:mod:`asdlens.engine.ray_executor`).
 
-The interface: ``submit(job)``, ``wait(timeout) -> [(key, summary, retried)]`` (``retried`` True means the job
-was lost with its worker and is being run again: no summary yet), ``running() -> {key: where}``, ``close()``.
+Every executor implements :class:`Executor`; :func:`asdlens.engine.options.make_executor` builds one by name.
 """
 
 from __future__ import annotations
@@ -18,12 +17,58 @@ import signal
 import time
 from collections import deque
 from multiprocessing.connection import wait as wait_ready
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from ..runtime import quiet_tensorflow_import, set_thread_budget, thread_budget
-from .jobs import Job, execute, node_name
+from .job import Job, Summary, node_name
+from .kinds import execute
 
-EXECUTORS = ("inline", "local", "ray")
 MAX_RETRIES = 3
+
+
+class Event(NamedTuple):
+    """What :meth:`Executor.wait` reports about one job."""
+
+    key: str
+    summary: Summary
+    retried: bool  # the job was lost with its worker and runs again: no summary yet
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """What the engine asks of an executor. Subclass it to inherit the no-op :meth:`probe`.
+
+    Attributes
+    ----------
+    name : str
+        ``"inline"``, ``"local"``, ``"ray"`` (``run.json``, the display).
+    slots : int
+        Jobs it runs at a time.
+    """
+
+    name: str
+    slots: int
+
+    def submit(self, job: Job) -> None:
+        """Queue ``job``; it starts when a slot is free."""
+        ...
+
+    def wait(self, timeout: float) -> list[Event]:
+        """Jobs that ended (or were lost and are retried) within about ``timeout`` seconds."""
+        ...
+
+    def running(self) -> dict[str, str]:
+        """Where each running job runs, by key (for the display; empty when the executor cannot tell)."""
+        ...
+
+    def close(self) -> None:
+        """Stop: drop the queue, end the workers."""
+        ...
+
+    def probe(self, *, data_root, cache_root, sample) -> None:
+        """Check, before any job, that where jobs run sees the data root and the cache (default: nothing to
+        check, as on this machine). Raises ``ValueError`` naming what cannot be seen."""
+        return None
 
 
 def default_workers(threads: int) -> int:
@@ -31,7 +76,7 @@ def default_workers(threads: int) -> int:
     return max(1, thread_budget() // max(1, int(threads)))
 
 
-class InlineExecutor:
+class InlineExecutor(Executor):
     """Runs each job in this process, one after another, when :meth:`wait` is called."""
 
     name = "inline"
@@ -44,12 +89,12 @@ class InlineExecutor:
     def submit(self, job: Job) -> None:
         self.queue.append(job)
 
-    def wait(self, timeout: float) -> list[tuple[str, dict, bool]]:
+    def wait(self, timeout: float) -> list[Event]:
         if not self.queue:
             time.sleep(timeout)
             return []
         job = self.queue.popleft()
-        return [(job.key, execute(job.kind, job.payload), False)]
+        return [Event(job.key, execute(job), False)]
 
     def running(self) -> dict[str, str]:
         return {}
@@ -65,13 +110,12 @@ def _worker_main(conn, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     while True:
         try:
-            message = conn.recv()
+            job = conn.recv()  # a Job (plain data: it pickles), or None to stop
         except (EOFError, OSError):
             return
-        if message is None:
+        if job is None:
             return
-        key, kind, payload = message
-        conn.send((key, execute(kind, payload)))
+        conn.send((job.key, execute(job)))
 
 
 class _Worker:
@@ -85,7 +129,7 @@ class _Worker:
         self.finished = 0  # jobs this worker completed
 
 
-class LocalExecutor:
+class LocalExecutor(Executor):
     """A pool of ``workers`` processes on this machine, each with ``threads`` math threads."""
 
     name = "local"
@@ -111,9 +155,9 @@ class LocalExecutor:
             if worker.job is None and self.queue:
                 job = self.queue.popleft()
                 worker.job, worker.started = job, time.monotonic()
-                worker.conn.send((job.key, job.kind, job.payload))
+                worker.conn.send(job)
 
-    def wait(self, timeout: float) -> list[tuple[str, dict, bool]]:
+    def wait(self, timeout: float) -> list[Event]:
         self._dispatch()
         busy = [w for w in self._workers if w.job is not None]
         if not busy:
@@ -132,7 +176,7 @@ class LocalExecutor:
             if summary is not None:
                 worker.job = None
                 worker.finished += 1
-                events.append((key, summary, False))
+                events.append(Event(key, summary, False))
                 continue
             # The worker died mid-job (killed, out of memory): replace it and run the job again.
             self._workers.remove(worker)
@@ -147,10 +191,10 @@ class LocalExecutor:
                         "executor needs `if __name__ == '__main__':` around its code (Python's spawn start "
                         "method imports the script again in every worker), or use executor='inline'"
                     )
-                events.append((job.key, {"error": error}, False))
+                events.append(Event(job.key, {"error": error}, False))
             else:
                 self.queue.appendleft(job)
-                events.append((job.key, {}, True))
+                events.append(Event(job.key, {}, True))
         self._dispatch()
         return events
 
@@ -174,17 +218,3 @@ class LocalExecutor:
         for worker in busy:
             worker.process.join(timeout=5)
         self._workers.clear()
-
-
-def make_executor(name: str = "local", *, workers: int | None = None, threads: int = 1, address: str | None = None,
-                  **ray_options):  # fmt: skip
-    """An executor by name (``inline``, ``local``, ``ray``); see the module notes."""
-    if name == "inline":
-        return InlineExecutor()
-    if name == "local":
-        return LocalExecutor(workers=workers, threads=threads)
-    if name == "ray":
-        from .ray_executor import RayExecutor
-
-        return RayExecutor(address=address, threads=threads, workers=workers, **ray_options)
-    raise ValueError(f"executor={name!r} is not allowed; choose one of {list(EXECUTORS)}")

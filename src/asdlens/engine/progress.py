@@ -1,7 +1,7 @@
 """The driver's live display: jobs done / running / queued / retried per kind, and what runs where.
 
 The engine sends a snapshot after every scheduling round; running jobs note their node, process and epoch in
-the cache (``running/<key>.json``, :func:`asdlens.experiment.jobs.progress_path`), which the display reads, so
+the cache (``running/<key>.json``, :func:`asdlens.engine.job.progress_path`), which the display reads, so
 it shows the same on every executor, Ray included. Disabled (``progress=False``), every call does nothing.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 
-from .jobs import KINDS, progress_path
+from .job import progress_path
 
 
 def _note(cache_root, key: str) -> dict:
@@ -21,8 +21,9 @@ def _note(cache_root, key: str) -> dict:
 
 
 def count_jobs_by_kind(snapshot: dict) -> dict[str, dict[str, int]]:
-    """Per kind: ``done``, ``running``, ``queued``, ``retried``, ``total`` (jobs this session looked at)."""
-    counts = {k: {"done": 0, "running": 0, "queued": 0, "retried": 0, "total": 0} for k in KINDS}
+    """Per kind (in plan order): ``done``, ``running``, ``queued``, ``retried``, ``total`` (jobs this session
+    looked at)."""
+    counts = {k: {"done": 0, "running": 0, "queued": 0, "retried": 0, "total": 0} for k in snapshot["kinds"]}
     for key, state in snapshot["state"].items():
         record = snapshot["records"][key]
         row = counts[record.kind]

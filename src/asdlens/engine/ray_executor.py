@@ -11,7 +11,7 @@
   same name) and write there. Otherwise the run stops at once, naming the node and the path.
 - Faults: a task whose worker process dies or whose node leaves the cluster is rerun by Ray elsewhere (up to
   ``max_retries`` times); jobs write their entries atomically and skip work already in the cache, so a rerun is
-  harmless, and the job's attempt counter (:mod:`asdlens.experiment.claims`) shows the retry in ``run.json``.
+  harmless, and the job's attempt counter (:mod:`asdlens.engine.claims`) shows the retry in ``run.json``.
 """
 
 from __future__ import annotations
@@ -24,19 +24,21 @@ import uuid
 from pathlib import Path
 
 from ..runtime import thread_budget
-from .jobs import Job, execute, node_name
+from .executors import Event, Executor
+from .job import Job, Summary, node_name
+from .kinds import execute
 
 OBJECT_STORE_BYTES = 256 * 2**20  # private instance: summaries only travel through it
 
 
-def _run(kind: str, payload: dict, threads: int) -> dict:
+def _run(job: Job) -> Summary:
     """The Ray task: fix the threads (before TensorFlow loads in this worker), quiet TensorFlow, run the job."""
     from ..runtime import quiet_tensorflow_import, set_thread_budget
 
     if "tensorflow" not in sys.modules:
-        set_thread_budget(threads)
+        set_thread_budget(job.threads)
     quiet_tensorflow_import()
-    return execute(kind, payload)
+    return execute(job)
 
 
 def _probe(data_root: str, sample: str, sample_size: int, token: str, token_text: str) -> dict:
@@ -76,7 +78,7 @@ def _probe(data_root: str, sample: str, sample_size: int, token: str, token_text
     return {"node": node_name(), "problems": problems}
 
 
-class RayExecutor:
+class RayExecutor(Executor):
     """Jobs as Ray tasks (see the module notes)."""
 
     name = "ray"
@@ -157,9 +159,9 @@ class RayExecutor:
         options = {"num_cpus": job.threads, "name": job.label}
         if job.gpus:
             options["num_gpus"] = job.gpus
-        self._refs[self._task.options(**options).remote(job.kind, job.payload, job.threads)] = job
+        self._refs[self._task.options(**options).remote(job)] = job
 
-    def wait(self, timeout: float) -> list[tuple[str, dict, bool]]:
+    def wait(self, timeout: float) -> list[Event]:
         if not self._refs:
             time.sleep(timeout)
             return []
@@ -174,7 +176,7 @@ class RayExecutor:
                 summary = self.ray.get(ref)
             except self.ray.exceptions.RayError as exc:  # retries exhausted: worker or node lost every time
                 summary = {"error": f"lost after Ray's retries: {type(exc).__name__}: {exc}"}
-            events.append((job.key, summary, False))
+            events.append(Event(job.key, summary, False))
         return events
 
     def running(self) -> dict[str, str]:

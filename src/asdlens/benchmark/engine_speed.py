@@ -38,12 +38,12 @@ def explain_on_executors(
     data_root, work, *, executors=("inline", "local", "ray"), epochs: int = EPOCHS
 ) -> dict:
     """Wall time of ``explain dcase2020 seed-tf`` from an empty cache on each executor (Ray: 2 local nodes)."""
-    from ..explain import explain
+    from ..engine import EngineOptions
+    from ..explain import ExplainOptions, explain
 
     out = {}
     for name in executors:
-        kw: dict = {"executor": name}
-        cluster = None
+        address, cluster = None, None
         if name == "ray":
             from ray.cluster_utils import Cluster
 
@@ -52,12 +52,13 @@ def explain_on_executors(
             )
             cluster.add_node(num_cpus=1)
             cluster.wait_for_nodes()
-            kw["address"] = cluster.address
+            address = cluster.address
         try:
             start = time.perf_counter()
             result = explain("dcase2020", "seed-tf", data_root=data_root, out_dir=Path(work) / name,
-                             overrides=[f"training.epochs={epochs}"], progress=False, report=False,
-                             announce=lambda _: None, **kw)  # fmt: skip
+                             overrides=[f"training.epochs={epochs}"], options=ExplainOptions(report=False),
+                             engine=EngineOptions(name, address=address, progress=False),
+                             announce=lambda _: None)  # fmt: skip
             seconds = time.perf_counter() - start
         finally:
             if cluster is not None:
@@ -85,11 +86,9 @@ def scheduling_overhead(data_root, *, executors=("inline", "local"), n_jobs: int
     The jobs are one-clip feature jobs whose entries are already in the cache, so each does almost nothing
     (a header read); what is timed is the executor's round trip.
     """
+    from ..engine import EngineOptions, RunCache, execute, make_executor
     from ..experiment import load_experiment
-    from ..experiment.cache import RunCache
-    from ..experiment.executors import make_executor
     from ..experiment.graph import JobBuilder
-    from ..experiment.jobs import execute
     from ..experiment.plan import make_plan
     from ..experiment.runner import resolve
 
@@ -100,9 +99,9 @@ def scheduling_overhead(data_root, *, executors=("inline", "local"), n_jobs: int
         builder = JobBuilder(RunCache(work))
         jobs = [builder.feature_jobs(exp, (clips[i % len(clips)],), f"probe {i}")[0] for i in range(n_jobs)]
         for job in jobs:
-            execute(job.kind, job.payload)  # make every entry exist: the timed jobs then do no work
+            execute(job)  # make every entry exist: the timed jobs then do no work
         for name in executors:
-            pool = make_executor(name)
+            pool = make_executor(EngineOptions(name, progress=False))
             try:
                 pool.submit(jobs[0])  # start the workers before timing
                 while not pool.wait(0.5):
@@ -201,7 +200,7 @@ def slot_throughput() -> dict:
     import subprocess
     import sys
 
-    code = "from asdlens.benchmark.engine import _slot_throughput_child as f; f()"
+    code = "from asdlens.benchmark.engine_speed import _slot_throughput_child as f; f()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
