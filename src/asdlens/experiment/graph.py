@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..data import Clip
 from ..keys import stable_key
+from ..models.frameworks import fit_dependencies
 from ..runtime import versions
 from .cache import FileIdentity, RunCache
 from .config import Experiment
@@ -108,7 +109,7 @@ class JobBuilder:
             exp.key_section("model"),
             exp.key_section("training"),
             exp.input_dim,
-            library_versions(),
+            fit_dependencies(asdict(exp.model), asdict(exp.training)),  # Keras: library_versions(), as before
             FIT_KEEPS,
         )
 

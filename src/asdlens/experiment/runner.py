@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_json, atomic_write_text
 from ..evaluate import id_metrics, type_averages
+from ..models.detectors import network_file
 from ..runtime import machine_info
 from . import official_outputs
 from .cache import FileIdentity, RunCache
@@ -250,8 +251,8 @@ def _assemble(
     cache = RunCache(rj.fits[next(iter(rj.fits))].payload["cache"]) if rj.fits else None
     model_files = {}
     for name, job in rj.fits.items():
-        network = cache.model_dir(job.key) / "model.keras"
-        if network.is_file():
+        network = network_file(cache.model_dir(job.key))  # model.keras or (torch) model.pt
+        if network is not None:
             model_files[name] = network
     write_outputs(result, plan, model_files)
     return result

@@ -92,7 +92,8 @@ class SectionClassifier(ClassifierBase):
 
         def batches(part, shuffle):
             return WindowBatches(train, win.starts[part], self.frames, batch_size=batch, seed=seed,
-                                 shuffle=shuffle, targets=targets[part], flatten=False)  # fmt: skip
+                                 shuffle=shuffle, targets=targets[part], flatten=False,
+                                 order=self.framework["order"])  # fmt: skip
 
         history = compile_and_fit(
             self.model,
@@ -102,6 +103,8 @@ class SectionClassifier(ClassifierBase):
             learning_rate=t["learning_rate"],
             loss="sparse_categorical_crossentropy",
             on_epoch_end=on_epoch_end,
+            optimizer=self.optimizer_settings,
+            loss_reduction=self.framework["loss_reduction"],
         )
         self.reference = self.training_embeddings(train)
         return {"n_clips": train.n_clips, "n_vectors": len(win), "classes": self.classes, "history": history}
