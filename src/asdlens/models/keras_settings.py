@@ -167,7 +167,26 @@ def reduced_loss(loss, reduction: str):
             f"training.loss_reduction={reduction!r} is not allowed; choose one of ['mean', 'sum']"
         )
     if loss == "mean_squared_error":
-        return keras.losses.LossFunctionWrapper(sum_squared_error, reduction="sum", name="sum_squared_error")
+        return SummedLoss(sum_squared_error)
     if loss == "sparse_categorical_crossentropy":
         return keras.losses.SparseCategoricalCrossentropy(reduction="sum")
-    return keras.losses.LossFunctionWrapper(loss, reduction="sum")
+    return SummedLoss(loss)
+
+
+@keras.saving.register_keras_serializable(package="asdlens")
+class SummedLoss(keras.losses.Loss):
+    """A per-sample loss function summed over the batch (``reduction="sum"``)."""
+
+    def __init__(self, fn, **kwargs):
+        if isinstance(fn, dict):
+            fn = keras.saving.deserialize_keras_object(fn)
+        kwargs.setdefault("name", f"summed_{getattr(fn, '__name__', 'loss')}")
+        kwargs["reduction"] = "sum"
+        super().__init__(**kwargs)
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": keras.saving.serialize_keras_object(self.fn)}

@@ -154,6 +154,7 @@ class EpochOrders:
             raise ValueError(
                 f"torch epoch orders are drawn in sequence: epoch {self._drawn + 1} next, not {epoch}"
             )
+        from . import torch as _  # noqa: F401 - torch's thread settings before torch loads
         import torch
 
         if self._generator is None:
