@@ -11,6 +11,7 @@ missing keys, the unexpected ones and the mismatched shapes.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import torch
@@ -37,12 +38,8 @@ def read_state(path: str | Path, *, what: str = "checkpoint") -> dict[str, torch
     path = Path(path).expanduser()
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (
-        OSError,
-        RuntimeError,
-        ValueError,
-        EOFError,
-    ) as exc:  # unreadable, not a torch file, or pickled code
+    except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+        # unreadable, not a torch file, or one holding pickled code (weights_only refuses it)
         raise ValueError(f"{what} {path}: not a torch state dict file ({exc})") from None
     if (
         isinstance(state, dict)
