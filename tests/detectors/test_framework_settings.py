@@ -11,7 +11,13 @@ import pytest
 import torch
 
 from asdlens.models.frameworks import LayerSettings, OptimizerSettings
-from asdlens.models.keras_settings import TorchBatchNormalization, adam, batchnorm, dense_options, reduced_loss
+from asdlens.models.keras_settings import (
+    TorchBatchNormalization,
+    adam,
+    batchnorm,
+    dense_options,
+    reduced_loss,
+)
 from asdlens.models.samples import EpochOrders
 from asdlens.models.torch.layers import BatchNorm1d
 from asdlens.models.torch.training import KerasFormAdam, optimizer_for
@@ -109,7 +115,9 @@ def test_adam_forms_match_the_other_frameworks_optimizer(weight_decay):
     keras_form = OptimizerSettings(lr, 0.9, 0.999, eps, "v", weight_decay)
     torch_form = OptimizerSettings(lr, 0.9, 0.999, eps, "v_hat", weight_decay)
     real_torch = _train_torch(lambda p: torch.optim.Adam(p, lr=lr, eps=eps, weight_decay=weight_decay), w0)
-    np.testing.assert_allclose(_train_torch(lambda p: optimizer_for(p, torch_form), w0), real_torch, rtol=1e-6)
+    np.testing.assert_allclose(
+        _train_torch(lambda p: optimizer_for(p, torch_form), w0), real_torch, rtol=1e-6
+    )
     np.testing.assert_allclose(_train_keras(adam(torch_form), w0), real_torch, rtol=2e-5, atol=1e-6)
     ours_keras_form = _train_torch(lambda p: KerasFormAdam(p, lr=lr, eps=eps, weight_decay=weight_decay), w0)
     if weight_decay == 0.0:
@@ -122,7 +130,9 @@ def test_adam_forms_match_the_other_frameworks_optimizer(weight_decay):
 
 def test_torch_order_is_what_a_seeded_dataloader_draws():
     data = torch.utils.data.TensorDataset(torch.arange(37))
-    loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(5))
+    loader = torch.utils.data.DataLoader(
+        data, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(5)
+    )
     orders = EpochOrders(37, 5, kind="torch")
     for epoch in range(1, 5):
         seen = torch.cat([b[0] for b in loader]).numpy()

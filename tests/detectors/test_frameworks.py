@@ -25,16 +25,22 @@ def test_null_takes_the_frameworks_defaults_and_a_default_is_stored_as_null():
     keras, torch = load_experiment("dcase2020"), load_experiment("dcase2020", ["model.framework=torch"])
     assert keras.framework_settings() == KERAS and torch.framework_settings() == TORCH
     # a value equal to the framework's default is stored as null: one config, one key
-    explicit = load_experiment("dcase2020", ["model.framework=torch", "model.init=torch", "training.adam_eps=1e-8"])
+    explicit = load_experiment(
+        "dcase2020", ["model.framework=torch", "model.init=torch", "training.adam_eps=1e-8"]
+    )
     assert explicit == torch and explicit.model.init is None and explicit.training.adam_eps is None
     assert torch.to_dict()["model"] == {"name": "dcase2020_autoencoder", "per": "type", "framework": "torch"}
     # a Keras default in a torch config is kept, and is what the config says
-    mixed = load_experiment("dcase2020", ["model.framework=torch", "model.init=keras", "training.order=asdlens"])
+    mixed = load_experiment(
+        "dcase2020", ["model.framework=torch", "model.init=keras", "training.order=asdlens"]
+    )
     assert mixed.to_dict()["model"]["init"] == "keras" and mixed.to_dict()["training"]["order"] == "asdlens"
     assert mixed.framework_settings() == {**TORCH, "init": "keras", "order": "asdlens"}
     assert type(mixed).from_dict(mixed.to_dict()) == mixed
     # the MIMII autoencoder has no BatchNorm: its BatchNorm settings resolve to null in both frameworks
-    assert load_experiment("mimii", ["model.framework=torch"]).framework_settings()["batchnorm_momentum"] is None
+    assert (
+        load_experiment("mimii", ["model.framework=torch"]).framework_settings()["batchnorm_momentum"] is None
+    )
 
 
 def test_bad_framework_settings_are_named():
@@ -62,7 +68,9 @@ def test_bad_framework_settings_are_named():
     with pytest.raises(ValueError, match=r"model.batchnorm_eps=0.001 is not a setting of model.name='mimii_autoencoder' "
                                          r"\(it has no BatchNorm\); leave it null"):  # fmt: skip
         load_experiment("mimii", ["model.batchnorm_eps=1e-3"])
-    assert load_experiment("dcase2020", ["model.framework=torch", "model.checkpoint=x.pth", "training.epochs=0"])
+    assert load_experiment(
+        "dcase2020", ["model.framework=torch", "model.checkpoint=x.pth", "training.epochs=0"]
+    )
 
 
 def _key_before_the_frameworks(builder, exp, unit):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from detector_fixtures import settings, subset
 from torch import nn
 
 from asdlens.models.detectors import load_detector, make_detector
@@ -29,8 +30,6 @@ from asdlens.models.frameworks import LayerSettings
 from asdlens.models.samples import clip_windows
 from asdlens.models.torch.autoencoders import AENet, MimiiAutoencoder
 from asdlens.models.torch.checkpoint import load_state, save_state
-
-from detector_fixtures import settings, subset  # noqa: I001 - tests/detectors on the path
 
 
 class OfficialAENet(nn.Module):
@@ -102,7 +101,9 @@ def test_asdlens_draws_the_official_initial_weights_and_names():
     assert list(a) == list(b)
     assert list(a)[:4] == ["cov_source", "cov_target", "encoder.0.weight", "encoder.0.bias"]
     assert all(torch.equal(a[k], b[k]) and a[k].dtype == b[k].dtype for k in a)
-    assert [(m.momentum, m.eps) for m in ours.modules() if isinstance(m, nn.BatchNorm1d)] == [(0.01, 1e-3)] * 9
+    assert [(m.momentum, m.eps) for m in ours.modules() if isinstance(m, nn.BatchNorm1d)] == [
+        (0.01, 1e-3)
+    ] * 9
 
 
 def test_checkpoints_load_strictly_both_ways(tmp_path):
@@ -114,8 +115,12 @@ def test_checkpoints_load_strictly_both_ways(tmp_path):
     back.load_state_dict(torch.load(tmp_path / "ours.pt", weights_only=True), strict=True)
     assert all(torch.equal(v, back.state_dict()[k]) for k, v in official.state_dict().items())
     # the official training checkpoint (checkpoint.tar) loads too: its model_state_dict
-    torch.save({"epoch": 3, "model_state_dict": official.state_dict(), "loss": 1.0}, tmp_path / "checkpoint.tar")
-    assert torch.equal(load_state(AENet(640, 128), tmp_path / "checkpoint.tar").cov_target, official.cov_target)
+    torch.save(
+        {"epoch": 3, "model_state_dict": official.state_dict(), "loss": 1.0}, tmp_path / "checkpoint.tar"
+    )
+    assert torch.equal(
+        load_state(AENet(640, 128), tmp_path / "checkpoint.tar").cov_target, official.cov_target
+    )
 
 
 def test_a_checkpoint_that_does_not_fit_names_its_keys_and_shapes(tmp_path):
@@ -145,7 +150,9 @@ def test_official_parity_reconstructions_mse_and_mahalanobis(tiny_sets, tmp_path
     s = settings(["model.framework=torch", "model.batchnorm_momentum=0.01", "model.batchnorm_eps=1e-3",
                   f"model.checkpoint={tmp_path / 'official.pth'}", "training.epochs=0"])  # fmt: skip
     detector = make_detector(s)
-    info = detector.fit(subset(train, range(4)), seed=0)  # no training: embeddings, the checkpoint's covariances
+    info = detector.fit(
+        subset(train, range(4)), seed=0
+    )  # no training: embeddings, the checkpoint's covariances
     assert info["history"] == {"loss": []} and info["mahalanobis"] == {"n_source": 0, "n_target": 0}
     mse = detector.score(test)
     s["scoring"]["backend"] = "mahalanobis"

@@ -37,7 +37,9 @@ def test_torch_autoencoders_compute_what_the_keras_ones_compute(name):
     dim, n_mels = (640, 128) if name == "dcase2020_autoencoder" else (320, 64)
     keras.utils.set_random_seed(3)
     model = build_model(name, dim)
-    k_layers = [la for la in model.layers if isinstance(la, keras.layers.Dense | keras.layers.BatchNormalization)]
+    k_layers = [
+        la for la in model.layers if isinstance(la, keras.layers.Dense | keras.layers.BatchNormalization)
+    ]
     for la in k_layers:  # non-trivial BatchNorm statistics
         if isinstance(la, keras.layers.BatchNormalization):
             la.set_weights([RNG.uniform(0.5, 2, la.gamma.shape).astype(np.float32) for _ in range(4)])

@@ -154,8 +154,9 @@ class EpochOrders:
             raise ValueError(
                 f"torch epoch orders are drawn in sequence: epoch {self._drawn + 1} next, not {epoch}"
             )
-        from . import torch as _  # noqa: F401 - torch's thread settings before torch loads
-        import torch
+        from .torch import load_torch  # its thread settings before torch loads
+
+        torch = load_torch()
 
         if self._generator is None:
             self._generator = torch.Generator().manual_seed(self.seed)

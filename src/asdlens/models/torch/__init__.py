@@ -19,3 +19,10 @@ import os
 # one thread). libgomp reads this when torch loads, so it must be set before ``import torch``; a value the user
 # set is kept. It changes no number, only how idle threads wait.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def load_torch():
+    """``torch``, imported after this package's settings (for modules outside this package)."""
+    import torch
+
+    return torch
