@@ -142,3 +142,29 @@ def test_torch_margin_embedding_trains_scores_and_round_trips(loss, tiny_sets, t
     s["scoring"]["backend"] = "default"
     confidence = load_detector(tmp_path, s).score(test)
     assert np.isfinite(confidence).all() and (confidence >= 0).all()
+
+
+@pytest.mark.parametrize("name", ["dcase2020_autoencoder", "mimii_autoencoder"])
+def test_the_keras_twin_of_a_torch_network_computes_what_it_computes(name):
+    """What the exporters build a torch run's graphs from (asdlens.models.torch.interop)."""
+    from asdlens.models.torch.interop import keras_twin
+
+    dim, n_mels = (640, 128) if name == "dcase2020_autoencoder" else (320, 64)
+    layers = LayerSettings(
+        batchnorm_momentum=0.1, batchnorm_eps=1e-5, batchnorm_variance="unbiased", init="torch"
+    )
+    torch.manual_seed(2)
+    net = build_autoencoder(name, dim, n_mels, layers)
+    net.train()
+    with torch.no_grad():  # a few training-mode passes: non-trivial running statistics
+        for _ in range(3):
+            net(torch.randn(64, dim) * 2 + 0.5)
+    model = keras_twin(net.state_dict(), name, dim, layers)
+    x = RNG.standard_normal((16, dim)).astype(np.float32)
+    ours = net.eval()(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), ours, rtol=1e-4, atol=1e-5)
+    with pytest.raises(
+        ValueError, match="Linear and 0 BatchNorm layers; the Keras dcase2020_autoencoder has 10 and 9"
+    ):
+        keras_twin(build_autoencoder("mimii_autoencoder", 640, 128, layers).state_dict(), "dcase2020_autoencoder",
+                   640, layers)  # fmt: skip

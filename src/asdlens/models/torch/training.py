@@ -13,10 +13,14 @@ Adam: ``adam_eps_on: v_hat`` is ``torch.optim.Adam`` itself (``lr``, ``betas``, 
 
 Determinism: :func:`prepare` turns on ``torch.use_deterministic_algorithms(True)`` (the official ``train.py``
 assigns ``torch.use_deterministic_algorithms = True``, which replaces the function and turns nothing on), fixes
-the math threads to the process's thread budget (:func:`asdlens.runtime.thread_budget`), and draws the initial
-weights inside ``torch.random.fork_rng`` after ``torch.manual_seed(seed)``, so a fit's numbers do not depend on
-what the process ran before. On the CPU, a fit is then bit-identical run to run for the same machine, thread
-count and torch version. On a GPU (``training.gpus > 0`` and CUDA present) the same flag makes cuBLAS and cuDNN
+the math threads (:func:`torch_threads`), and the initial weights are drawn inside ``torch.random.fork_rng``
+after ``torch.manual_seed(seed)``, so a fit's numbers do not depend on what the process ran before. torch's CPU
+reductions split their work by thread, so the thread count changes the last bits (a 16-step fit of the
+autoencoder moved weights by 3e-3 between 1 and 2 threads): a torch fit or scoring pass uses the thread budget
+its process was *given* (``ASDLENS_THREADS``, which the engine's local and Ray workers set to the run's
+``--threads``) and one thread in a process that was given none (the inline executor, a library call), so the
+same run gives the same bytes inline, on local workers and on Ray at the default ``--threads 1``. On the CPU, a
+fit is then bit-identical run to run for the same machine, thread count and torch version. On a GPU (``training.gpus > 0`` and CUDA present) the same flag makes cuBLAS and cuDNN
 pick deterministic kernels (``CUBLAS_WORKSPACE_CONFIG=:4096:8`` is set for it): runs repeat on the same GPU
 model, driver and torch, but their last bits differ from the CPU's and from another GPU model's.
 """
@@ -41,14 +45,19 @@ def device_for(gpus: float) -> torch.device:
     return torch.device("cpu")
 
 
-def prepare(device: torch.device) -> None:
-    """Deterministic algorithms and the thread budget (see the module docstring)."""
-    from ...runtime import thread_budget
+def torch_threads() -> int:
+    """The math threads of torch work here: the process's given budget (``ASDLENS_THREADS``), else 1."""
+    from ...runtime import THREADS_ENV, thread_budget
 
+    return thread_budget() if os.environ.get(THREADS_ENV) else 1
+
+
+def prepare(device: torch.device) -> None:
+    """Deterministic algorithms and the threads of :func:`torch_threads` (see the module docstring)."""
     if device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(thread_budget())
+    torch.set_num_threads(torch_threads())
 
 
 @contextmanager
@@ -166,6 +175,7 @@ def fit(net, train: Callable[[int], Iterable[Batch]], *, epochs: int, optimizer,
 def predictor(net, device, *, method: str = "forward") -> Callable[[np.ndarray], np.ndarray]:
     """``f(x) -> y`` in inference mode on float32 NumPy arrays (``method``: ``forward`` or ``code``)."""
     fn = getattr(net, method)
+    prepare(device)
 
     def call(x: np.ndarray) -> np.ndarray:
         net.eval()
