@@ -78,7 +78,9 @@ def bare_torch_loop(name: str = "dcase2020-torch", *, n_vectors: int, epochs: in
     dim = n_mels * int(settings["frames"])
     x = torch.randn(n_vectors, dim)
     start = time.perf_counter()
-    net = build_autoencoder(settings["model"]["name"], dim, n_mels, LayerSettings.of(detector_framework(settings)))
+    net = build_autoencoder(
+        settings["model"]["name"], dim, n_mels, LayerSettings.of(detector_framework(settings))
+    )
     opt = torch.optim.Adam(net.parameters())
     net.train()
     for _ in range(epochs):
