@@ -36,10 +36,13 @@ class Autoencoder(DetectorBase):
     Training reads batches of ``frames``-frame windows (every ``model.hop`` frames; 1 in every baseline) from
     the unit's log-mels (:class:`asdlens.models.inputs.WindowBatches`): the validation part is the tail of the
     sorted training vectors (``training.validation_from: tail``) or a seeded random share (``random``), the
-    training part is shuffled every epoch from the seed. After the last epoch the fit keeps, beside the network,
-    the residual covariances of :class:`~asdlens.models.mahalanobis.ResidualMahalanobis` (one more pass over the
-    training part, in the last epoch's order) and the training clips' embeddings, so one trained
-    model serves every back-end. Scores (``scoring.backend``):
+    training part is shuffled every epoch from the seed (:class:`~asdlens.models.samples.EpochOrders`, as
+    ``training.order`` says). After the last epoch the fit keeps, beside the network, the residual covariances of
+    :class:`~asdlens.models.mahalanobis.ResidualMahalanobis` (one more pass over the training part: in the last
+    epoch's order, or with ``order: torch`` the next draw, as the official baseline's extra loader pass) and the
+    training clips' embeddings, so one trained model serves every back-end. This class is the Keras
+    implementation; :class:`asdlens.models.torch.families.TorchAutoencoder` replaces its network hooks
+    (``_train``, ``_predictor``, ``_coder``, ``_save_network``, ``_load_network``). Scores (``scoring.backend``):
 
     - ``default``: the per-vector mean squared errors of every vector of the clip (one batch), aggregated by
       ``scoring.aggregate`` (the official score is the mean);

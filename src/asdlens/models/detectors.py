@@ -11,7 +11,8 @@ A detector is built from plain settings (the experiment's ``model``, ``training`
 - ``embed(clips) -> [n_clips, d]``: unit-length clip embeddings (every family has one; the autoencoders'
   is the mean bottleneck code);
 - ``save(folder)`` / ``load(folder, settings)``: the files of a trained detector (what the cache keeps): the
-  network as ``model.keras`` plus what the back-ends need (training embeddings, the residual covariance).
+  network as ``model.keras`` (torch: ``model.pt``) plus what the back-ends need (training embeddings, the
+  residual covariance).
 
 :func:`make_detector` picks the family from ``model.name``
 (:data:`asdlens.models.families.MODEL_FAMILY`) and the implementation from ``model.framework`` (Keras 3 or

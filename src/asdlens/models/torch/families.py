@@ -136,7 +136,8 @@ class TorchAutoencoder(Autoencoder):
 
 class TorchMarginEmbedding(MarginEmbedding):
     """:class:`~asdlens.models.margin_family.MarginEmbedding` in torch (``margin_cnn``:
-    :mod:`asdlens.models.torch.margin`): the same windows, labels, mixup draws and scoring."""
+    :mod:`asdlens.models.torch.margin`): the same windows, labels, mixup draws and scoring. ``model.checkpoint``
+    (a state dict of this network, e.g. a run's ``model.pt``) is loaded strictly before training."""
 
     def _train(self, train: ClipSet, win, parts, targets, stats, seed: int, on_epoch_end) -> dict:
         import torch
@@ -152,6 +153,8 @@ class TorchMarginEmbedding(MarginEmbedding):
             net = build_margin_network(self.params, self.n_mels, len(self.classes), self.layer_settings)
         net.backbone.mean.copy_(torch.from_numpy(stats[0]))
         net.backbone.std.copy_(torch.from_numpy(stats[1]))
+        if self.settings["model"].get("checkpoint"):  # its band statistics replace the training clips'
+            load_state(net, self.settings["model"]["checkpoint"])
         self.model = net.to(self.device)
         self._embedder = None
         n_classes, batch, mixup = len(self.classes), int(t["batch_size"]), self.params["mixup"]
@@ -176,8 +179,7 @@ class TorchMarginEmbedding(MarginEmbedding):
         )  # fmt: skip
 
     def head_scale(self) -> float:
-        head = self.model.head
-        return float(head.scale) if self.params["loss"] == "adacos" else float(head.scale)
+        return float(self.model.head.scale)  # ArcFace's fixed scale, AdaCos's buffer
 
     def head_centres(self) -> np.ndarray:
         return self.model.head.centres.detach().cpu().double().numpy()
