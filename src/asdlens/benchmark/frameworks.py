@@ -1,10 +1,13 @@
 """The frameworks part of ``make bench``: training throughput of each family in Keras and in PyTorch, side by side,
 and the torch autoencoder's streamed fit against a bare torch loop of the same network.
 
-Every figure includes the first epoch (the network's build, Keras's tracing, torch's first-call set-up): what a
-run pays. Each measurement runs in a child process whose thread budget is set before any framework starts
-(``ASDLENS_THREADS`` and the variables :func:`asdlens.runtime.set_thread_budget` sets), once with 1 thread and
-once with every CPU, so the frameworks are compared at equal threads.
+Every figure includes the first epoch (the network's build, Keras's tracing, torch's first steps): what each
+fit pays. What a process pays once, whatever it fits next, is timed apart as ``process_setup_s`` and left out:
+importing Keras and starting TensorFlow's runtime, or torch's deterministic mode
+(``torch.use_deterministic_algorithms`` imports ``torch._inductor``'s configuration, 2-8 s). Each measurement
+runs in a child process whose thread budget is set before any framework starts (``ASDLENS_THREADS`` and the
+variables :func:`asdlens.runtime.set_thread_budget` sets), once with 1 thread and once with every CPU, so the
+frameworks are compared at equal threads.
 
 - :func:`bare_torch_loop`: the network of ``dcase2020-torch`` (or any torch autoencoder config), ``torch.optim``
   Adam, MSE, ``n_vectors`` random vectors in one in-memory tensor, a ``randperm`` order per epoch, no
@@ -46,6 +49,7 @@ def streamed_fit(name: str, sets: list[str], *, n_vectors: int, epochs: int = 3,
     from ..models.throughput import random_clips
 
     settings = _settings(name, sets, epochs)
+    setup_s = _process_setup(settings["model"]["framework"])
     hop = make_detector(settings).params["hop"]
     frames = int(settings["frames"])
     per_clip = (313 - frames) // hop + 1
@@ -59,7 +63,24 @@ def streamed_fit(name: str, sets: list[str], *, n_vectors: int, epochs: int = 3,
     n_train = int(n * (1.0 - settings["training"]["validation_split"]))
     return {"experiment": name, "sets": sets, "framework": settings["model"]["framework"], "epochs": epochs,
             "batch_size": int(settings["training"]["batch_size"]), "n_samples": n_train, "seconds": seconds,
-            "samples_per_s": n_train * epochs / seconds, "first_epoch_s": ends[0] - start}  # fmt: skip
+            "samples_per_s": n_train * epochs / seconds, "first_epoch_s": ends[0] - start,
+            "process_setup_s": setup_s}  # fmt: skip
+
+
+def _process_setup(framework: str) -> float:
+    """Seconds of what a process does once before its first fit in ``framework`` (see the module docstring)."""
+    start = time.perf_counter()
+    if framework == "torch":
+        from ..models.torch.training import device_for, prepare
+
+        prepare(device_for(0.0))
+    else:
+        import keras
+        import tensorflow as tf
+
+        tf.constant(0.0) + 1.0  # the runtime starts
+        keras.backend.clear_session()
+    return time.perf_counter() - start
 
 
 def bare_torch_loop(name: str = "dcase2020-torch", *, n_vectors: int, epochs: int = 3, seed: int = 0) -> dict:
@@ -72,6 +93,7 @@ def bare_torch_loop(name: str = "dcase2020-torch", *, n_vectors: int, epochs: in
     from ..models.torch.training import torch_threads
 
     settings = _settings(name, [], epochs)
+    setup_s = _process_setup("torch")  # the same deterministic mode as the fit
     torch.set_num_threads(torch_threads())
     torch.manual_seed(seed)
     n_mels, batch = int(settings["n_mels"]), int(settings["training"]["batch_size"])
@@ -91,7 +113,7 @@ def bare_torch_loop(name: str = "dcase2020-torch", *, n_vectors: int, epochs: in
             opt.step()
     seconds = time.perf_counter() - start
     return {"experiment": name, "epochs": epochs, "batch_size": batch, "n_samples": n_vectors,
-            "seconds": seconds, "samples_per_s": n_vectors * epochs / seconds}  # fmt: skip
+            "seconds": seconds, "samples_per_s": n_vectors * epochs / seconds, "process_setup_s": setup_s}  # fmt: skip
 
 
 def in_child(threads: int, function: str, **kwargs) -> dict:
