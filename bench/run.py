@@ -1,13 +1,15 @@
 """``make bench``: every speed figure of asdlens, measured in one run on this machine (never asserted in tests).
 
-Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,detectors,fullsize,engine]
+Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,detectors,frameworks,fullsize,engine]
 [--clips 100] [--seconds 10] [--repeats 5] [--protocol-epochs 100] [--fullsize-data bench/data/fullsize]``.
 
 Parts (see :mod:`asdlens.benchmark`): ``frontends`` (the log-mel backends against librosa and the seed's
 tf.signal code: the same run as ``asdlens bench``), ``protocol`` (the DCASE 2020 autoencoder's training
 throughput and the ``dcase2020`` experiment on 2 types x 4 IDs x 200 generated clips), ``detectors`` (each
-detector family's training throughput and each shipped detector experiment's wall time on that set), ``fullsize`` (one type
-at real size: features, 3 epochs, peak memory; its tree is generated once under ``--fullsize-data``),
+detector family's training throughput and each shipped detector experiment's wall time on that set), ``frameworks``
+(each family's fit in Keras and in PyTorch side by side at 1 thread and every CPU, the first epoch included, and the
+torch autoencoder's streamed fit against a bare torch loop), ``fullsize`` (one type at real size: features, 3 epochs
+in Keras and in torch, peak memory; its tree is generated once under ``--fullsize-data``),
 ``engine`` (``explain dcase2020 seed-tf`` on inline / local / a 2-node Ray cluster, scheduling overhead, and a
 projection to clusters). Every part writes into the same JSON with the machine it ran on.
 """
@@ -23,7 +25,7 @@ from pathlib import Path
 from asdlens.cli.bench import DEFAULT_OUT, run_and_report
 from asdlens.runtime import machine_info, machine_summary, quiet_tensorflow_import
 
-PARTS = ("frontends", "protocol", "detectors", "fullsize", "engine")
+PARTS = ("frontends", "protocol", "detectors", "frameworks", "fullsize", "engine")
 
 
 def _save(out: Path, key: str, value) -> dict:
@@ -82,6 +84,21 @@ def main(argv: list[str] | None = None) -> int:
         print("wall time: " + ", ".join(
             f"{k} {v['wall_s']:.0f} s (AUC {v['mean_auc']:.3f})" for k, v in det["experiments"].items())
             + f"; arcface-knn-full training estimated {det['arcface_knn_full_estimated_training_s'] / 3600:.1f} h")  # fmt: skip
+    if "frameworks" in parts:
+        from asdlens.benchmark.frameworks import frameworks_benchmark
+
+        print(
+            "frameworks: each family's fit in Keras and in torch, 3 epochs with the first, 1 thread and all ..."
+        )
+        fw = frameworks_benchmark()
+        _save(args.out, "frameworks", fw)
+        for threads, t in fw["threads"].items():
+            fams = t["families"]
+            print(f"{threads} thread(s): " + ", ".join(
+                f"{fam} keras {r['keras']['samples_per_s']:.0f} / torch {r['torch']['samples_per_s']:.0f}"
+                for fam, r in fams.items()) + f" samples/s; bare torch loop {t['bare_torch_loop']['samples_per_s']:.0f}"
+                f" vectors/s; torch AE fit = {t['torch_fit_over_bare_loop']:.2f}x the bare loop, "
+                f"{t['torch_fit_over_keras_fit']:.2f}x the Keras fit")  # fmt: skip
     if "fullsize" in parts:
         from asdlens.benchmark.fullsize import fullsize_benchmark
 
@@ -93,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
               f"({f['workers']} workers); 3 epochs: {r['train_vectors_per_s']:.0f} training vectors/s (the fit "
               f"loop alone: {full['fit_loop_ceiling']['vectors_per_s']:.0f}); peak RSS "
               f"{r['peak_rss_bytes'] / 2**30:.2f} GiB for {r['vector_bytes'] / 2**30:.2f} GiB of vectors")  # fmt: skip
+        t = full["run_torch"]
+        print(f"torch: 3 epochs {t['train_vectors_per_s']:.0f} training vectors/s = {full['torch_over_bare_loop']:.2f}x "
+              f"the bare torch loop ({full['bare_torch_loop']['samples_per_s']:.0f}), {full['torch_over_keras']:.2f}x "
+              f"Keras; peak RSS {t['peak_rss_bytes'] / 2**30:.2f} GiB")  # fmt: skip
     if "engine" in parts:
         from asdlens.benchmark.engine_speed import engine_benchmark
 

@@ -55,7 +55,6 @@ MANY_PARAMETERS_PENDING = {
     "deploy/check.py:deploy_check",
     "deploy/export.py:export_unit",
     "deploy/export.py:export_run",
-    "models/margin_family.py:labelled_batches",
     "models/training.py:compile_and_fit",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from detector_fixtures import clipset
 
+import asdlens.models.torch  # noqa: F401 - its OpenMP wait policy before a test module imports torch
 from asdlens.data import scan
 from asdlens.data.synth import generate
 

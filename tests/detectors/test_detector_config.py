@@ -114,7 +114,9 @@ def test_errors_name_the_field(items, pattern):
         load_experiment("dcase2020", items)
 
 
-@pytest.mark.parametrize("pair", list(itertools.permutations(["dcase2020", "mimii", *DETECTORS], 2)))
+@pytest.mark.parametrize(
+    "pair", list(itertools.permutations(["dcase2020", "mimii", "dcase2020-torch", *DETECTORS], 2))
+)
 def test_every_pair_composes_into_valid_experiments(pair):
     """``explain A B`` runs ``compose(A, B, groups)`` for the ladder's prefixes and (with ``--attribute``) for
     every subset of groups: each must be a valid experiment."""

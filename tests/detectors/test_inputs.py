@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from asdlens.models.inputs import WindowBatches
-from asdlens.models.samples import epoch_order, gather, windows
+from asdlens.models.samples import EpochOrders, epoch_order, gather, windows
 from asdlens.models.throughput import random_clips
 from asdlens.models.training import compile_and_fit
 
@@ -29,7 +29,7 @@ def test_each_epoch_reads_the_order_drawn_for_it():
 
     clips = random_clips(6, 40, 8, seed=2)
     win = windows(clips, 5)
-    batches = Recorded(clips, win.starts, 5, batch_size=32, seed=9)
+    batches = Recorded(clips, win.starts, 5, batch_size=32, orders=EpochOrders(len(win.starts), 9))
     inputs = keras.Input((40,))
     model = keras.Model(inputs, keras.layers.Dense(40)(inputs))
     compile_and_fit(model, batches, epochs=3)

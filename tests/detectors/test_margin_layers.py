@@ -11,7 +11,7 @@ keras = pytest.importorskip("keras")
 
 from asdlens.models.margin_family import band_statistics, labelled_batches  # noqa: E402
 from asdlens.models.margin_layers import AdaCosHead, ArcFaceHead, soft_cross_entropy  # noqa: E402
-from asdlens.models.samples import ClipSet  # noqa: E402
+from asdlens.models.samples import ClipSet, EpochOrders  # noqa: E402
 
 
 def unit(x, axis):
@@ -88,9 +88,8 @@ def test_mixup_batches_mix_windows_and_labels_alike_and_repeat_with_the_seed():
 
     def batches(mixup, seed=3):
         # in order (no shuffle): each window's mirror partner in the batch is of the other class
-        return labelled_batches(
-            clips, starts, 4, targets, 2, batch_size=6, seed=seed, shuffle=False, mixup=mixup
-        )
+        orders = EpochOrders(len(starts), seed, shuffle=False)
+        return labelled_batches(clips, starts, 4, targets, 2, batch_size=6, mixup=mixup, orders=orders)
 
     (x, y), y2 = batches(1.0)[0]
     assert y is y2 and x.shape == (6, 4, 2) and y.shape == (6, 2)

@@ -42,3 +42,15 @@ def test_time_experiments_runs_each_in_its_own_cache(tmp_path):
         assert timed["models"] == 1, name  # no shared cache: the Mahalanobis run trains its own model
         assert timed["wall_s"] >= timed["timings_s"]["models_and_scores"] > 0
         assert 0 <= timed["mean_auc"] <= 1
+
+
+def test_the_frameworks_part_counts_what_it_says_in_a_child_with_its_threads():
+    from asdlens.benchmark.frameworks import in_child
+
+    pair = in_child(1, "torch_pair", n_vectors=2000, rounds=1, epochs=1)
+    assert pair["threads"] == 1
+    (bare,), (fit,) = pair["bare_torch_loop"], pair["torch_fit"]
+    assert bare["n_samples"] == 2000 and bare["batch_size"] == fit["batch_size"] == 512
+    # the streamed fit trains on random 313-frame clips holding at least as many vectors, 90 % of them
+    assert fit["framework"] == "torch" and fit["n_samples"] == int(7 * 309 * 0.9)
+    assert fit["seconds"] >= fit["first_epoch_s"] > 0 and fit["process_setup_s"] >= 0

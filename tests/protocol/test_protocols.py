@@ -17,6 +17,7 @@ from asdlens.atomic import atomic_write_text
 from asdlens.cli import app
 from asdlens.data import LAYOUT_SPECS, LAYOUTS, GroupKey, layout_spec
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.evaluate import RULES, official_columns
 from asdlens.experiment import load_experiment, run_experiment
 from asdlens.experiment.protocols import EvaluationProtocol, protocol_of, register, registered, require
@@ -24,6 +25,8 @@ from asdlens.experiment.protocols.ids import IdsProtocol
 from asdlens.experiment.protocols.sections import YEARS, SectionsProtocol
 from asdlens.experiment.results import results_json
 from asdlens.report import Report
+
+INLINE = EngineOptions(executor="inline", progress=False)
 
 
 def test_every_layout_has_one_protocol_that_agrees_with_the_data_layer():
@@ -128,11 +131,9 @@ def test_a_registered_protocol_scores_a_run_without_touching_the_runner(tmp_path
         assert protocol_of("dcase2020") is protocol
         with pytest.raises(ValueError, match="training.epochs=7: this test protocol takes at most 5"):
             run_experiment(exp.with_overrides({"training.epochs": 7}), data_root=root, out_dir=tmp_path / "no",
-                           executor="inline", progress=False)  # fmt: skip
+                           engine=INLINE)  # fmt: skip
         assert not (tmp_path / "no" / "cache" / "models").exists()  # refused before anything trained
-        result = run_experiment(
-            exp, data_root=root, out_dir=tmp_path / "run", executor="inline", progress=False
-        )
+        result = run_experiment(exp, data_root=root, out_dir=tmp_path / "run", engine=INLINE)
         assert result.protocol is protocol and set(result.evaluation) == {"pump id_00", "pump id_02"}
         data = json.loads((tmp_path / "run" / "results.json").read_text())
         assert data["share_above_median"] == result.evaluation and data["layout"] == "dcase2020"

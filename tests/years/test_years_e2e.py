@@ -212,3 +212,23 @@ def test_evaluation_tree_scored_then_evaluated_with_its_ground_truth(tree2023, t
     assert again.official_score == data["official_score"] and again.to_dict() == data["official"]
     # the scores do not depend on the ground truth: the hidden run's file is the same file
     assert (tmp_path / "hidden" / names[2]).read_bytes() == (runs["inline"] / names[2]).read_bytes()
+
+
+def test_explain_the_keras_port_against_the_official_torch_baseline(tree2023, tmp_path):
+    """``explain dcase2023-ae-mse-keras dcase2023-ae-mse``: the framework, then each default that differs, on the
+    year's official score and its harmonic means."""
+    result = explain(
+        "dcase2023-ae-mse-keras", "dcase2023-ae-mse", data_root=tree2023 / "dev_data", out_dir=tmp_path / "out",
+        overrides=["training.epochs=2"], progress=False, report=False, announce=lambda _: None,
+    )  # fmt: skip
+    assert [s.name for s in result.steps] == ["REF", "framework", "init", "batchnorm", "optimizer", "order"]
+    assert result.steps[3].group.fields == ("model.batchnorm_variance",)
+    assert result.metrics == HEADLINE_METRICS and result.protocol == "dcase2023"
+    for metric in HEADLINE_METRICS:
+        assert sum(s.change[metric] for s in result.steps[1:]) == pytest.approx(
+            result.total[metric], abs=1e-12
+        )
+    for step in result.steps[1:]:
+        assert (
+            step.outcome.counters["models_trained"] == 2 and step.outcome.counters["features_computed"] == 0
+        )

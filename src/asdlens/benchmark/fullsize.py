@@ -11,7 +11,11 @@ size of a real DCASE 2020 type (generated once, reused). Two measurements:
 - the whole ``dcase2020`` run with 3 epochs in a child process (``inline`` executor, its own empty cache): its
   peak resident memory (``wait4``'s ``ru_maxrss``) next to the bytes the stacked training vectors would take
   (``n_vectors * n_mels * frames * 4``: what an in-memory training array holds), and the training speed in
-  training vectors per second over the 3 epochs, the first one (tracing, warm-up) included.
+  training vectors per second over the 3 epochs, the first one (tracing, warm-up) included;
+- the same run of ``dcase2020-torch`` (the network in PyTorch), with the thread budget set to every CPU
+  (``ASDLENS_THREADS``: an inline torch fit otherwise takes one thread, see
+  :mod:`asdlens.models.torch.training`; TensorFlow takes every CPU by itself), beside a bare torch loop of the
+  same network on in-memory vectors (:func:`asdlens.benchmark.frameworks.bare_torch_loop`).
 """
 
 from __future__ import annotations
@@ -70,15 +74,21 @@ def feature_throughput(
     return {"clips": n, "seconds": seconds, "clips_per_s": n / seconds, "workers": executor.slots}
 
 
-def fullsize_run(data_root: str | os.PathLike, out_dir: str | os.PathLike, *, epochs: int = 3) -> dict:
-    """The ``dcase2020`` experiment (``epochs`` epochs) in a child process: peak RSS, vector bytes, speed."""
+def fullsize_run(
+    data_root: str | os.PathLike, out_dir: str | os.PathLike, *, epochs: int = 3, experiment: str = "dcase2020",
+    env: dict | None = None,
+) -> dict:  # fmt: skip
+    """The ``experiment`` (``epochs`` epochs) in a child process (``env`` added to its environment): peak RSS,
+    vector bytes, speed."""
     out = Path(out_dir)
     command = [
-        sys.executable, "-m", "asdlens", "run", "dcase2020", "--data", str(data_root), "--out", str(out),
+        sys.executable, "-m", "asdlens", "run", experiment, "--data", str(data_root), "--out", str(out),
         "--executor", "inline", "--set", f"training.epochs={epochs}", "-q", "--no-report",
     ]  # fmt: skip
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}
+    )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
@@ -88,6 +98,7 @@ def fullsize_run(data_root: str | os.PathLike, out_dir: str | os.PathLike, *, ep
     (info,) = [json.loads(p.read_text()) for p in sorted((out / "models").glob("*.json"))]
     frames, n_mels = 5, 128
     return {
+        "experiment": experiment,
         "epochs": epochs,
         "wall_s": wall,
         "peak_rss_bytes": usage.ru_maxrss * 1024,
@@ -104,12 +115,21 @@ def fullsize_benchmark(
 ) -> dict:
     """Both measurements on the full-size tree at ``data_root`` (generated there if absent); ``engine`` runs the
     feature measurement (default: the ``local`` executor, one worker per CPU)."""
+    from ..runtime import THREADS_ENV, thread_budget
+    from .frameworks import in_child
+
     root = fullsize_tree(data_root)
     with tempfile.TemporaryDirectory() as work:
         features = feature_throughput(root, Path(work) / "features-cache", engine=engine)
         run = fullsize_run(root, Path(work) / "run", epochs=epochs)
+        torch_run = fullsize_run(root, Path(work) / "run-torch", epochs=epochs, experiment="dcase2020-torch",
+                                 env={THREADS_ENV: str(thread_budget())})  # fmt: skip
+    bare = in_child(thread_budget(), "bare_torch_loop", n_vectors=200_000, epochs=epochs)
     return {"tree": {"type": TYPE, "ids": list(IDS), "clips": features["clips"], "seconds_per_clip": SECONDS},
-            "features": features, "run": run, "fit_loop_ceiling": _fit_loop_ceiling()}  # fmt: skip
+            "features": features, "run": run, "fit_loop_ceiling": _fit_loop_ceiling(), "run_torch": torch_run,
+            "bare_torch_loop": bare,
+            "torch_over_bare_loop": torch_run["train_vectors_per_s"] / bare["samples_per_s"],
+            "torch_over_keras": torch_run["train_vectors_per_s"] / run["train_vectors_per_s"]}  # fmt: skip
 
 
 def _fit_loop_ceiling() -> dict:

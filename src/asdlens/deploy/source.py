@@ -56,15 +56,27 @@ class RunSource:
         return [t for t in self.plan.tests if t.unit == name]
 
     def model_path(self, name: str) -> Path:
-        path = self.run_dir / "models" / f"{name}.keras"
+        """The unit's network file: ``models/<unit>.keras``, or ``models/<unit>.pt`` for a torch run."""
+        suffix = ".pt" if self.experiment.model.framework == "torch" else ".keras"
+        path = self.run_dir / "models" / f"{name}{suffix}"
         if not path.is_file():
-            raise ValueError(f"{self.run_dir}: no trained model models/{name}.keras")
+            raise ValueError(f"{self.run_dir}: no trained model models/{name}{suffix}")
         return path
 
     def load_model(self, name: str):
+        """The unit's network as a Keras model: a torch run's weights in its Keras twin
+        (:mod:`asdlens.models.torch.interop`), which the exporters build their graphs from."""
         from ..models import load_model
 
-        return load_model(self.model_path(name))
+        if self.experiment.model.framework != "torch":
+            return load_model(self.model_path(name))
+        from ..models.frameworks import LayerSettings
+        from ..models.torch.checkpoint import read_state
+        from ..models.torch.interop import keras_twin
+
+        exp = self.experiment
+        state = read_state(self.model_path(name), what="trained network")
+        return keras_twin(state, exp.model.name, exp.input_dim, LayerSettings.of(exp.framework_settings()))
 
     def model_key(self, name: str) -> str | None:
         """The run's cache key of the unit's model (``results.json`` ``models``), or None."""

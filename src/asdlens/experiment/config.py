@@ -19,6 +19,7 @@ from typing import Any
 
 from ..data.clips import LAYOUTS as DATA_LAYOUTS
 from ..features import MelSpec, resolve_spec
+from ..models import frameworks
 from ..models.families import MODEL_PARAMS
 from .checks import choice as _choice
 from .checks import fail as _fail
@@ -31,6 +32,7 @@ from .detector_config import (  # noqa: F401 - re-exported: the sections of an e
     ModelConfig,
     ScoringConfig,
     check_model_and_scoring,
+    positive,
 )
 
 #: Every layout the data layer reads (:data:`asdlens.data.LAYOUTS`), and ``auto``: the layout
@@ -153,7 +155,21 @@ class TrainingConfig:
         Adam's learning rate; None is Keras's default (0.001), as the baselines use.
     gpus : float
         GPUs a fit asks its scheduler for (Ray's ``num_gpus``; 0 trains on the CPU). A GPU computes other
-        last bits than a CPU, so this is part of the model's key.
+        last bits than a CPU, so this is part of the model's key. A torch fit trains on CUDA when this is
+        above 0 and a GPU is present.
+    order : {"asdlens", "torch"} or None
+        The per-epoch order of the training samples: ``asdlens`` draws each epoch's permutation from
+        ``(seed, epoch)``; ``torch`` as ``DataLoader(shuffle=True, generator=torch.Generator().manual_seed(seed))``
+        draws it. Null: the framework's (:mod:`asdlens.models.frameworks`).
+    adam_beta1, adam_beta2, adam_eps : float or None
+        Adam's constants (null: the framework's; epsilon 1e-7 in Keras, 1e-8 in torch).
+    adam_eps_on : {"v", "v_hat"} or None
+        Where Adam adds epsilon: to ``sqrt(v)`` with the bias correction in the step size (Keras), or to
+        ``sqrt(v / (1 - beta2**t))`` (torch).
+    weight_decay : float or None
+        L2 penalty added to the gradient, ``g + weight_decay * w`` (torch ``Adam``'s ``weight_decay``).
+    loss_reduction : {"mean", "sum"} or None
+        A batch's loss: the mean over its values (MSE; the samples' mean for cross-entropy) or their sum.
     """
 
     epochs: int = 100
@@ -164,9 +180,17 @@ class TrainingConfig:
     learning_rate: float | None = None
     gpus: float = 0.0
     validation_from: str = "tail"
+    order: str | None = None
+    adam_beta1: float | None = None
+    adam_beta2: float | None = None
+    adam_eps: float | None = None
+    adam_eps_on: str | None = None
+    weight_decay: float | None = None
+    loss_reduction: str | None = None
 
     def __post_init__(self) -> None:
-        _int("training.epochs", self.epochs, minimum=1)
+        if self.epochs != 0:  # 0 only with model.checkpoint (Experiment checks)
+            _int("training.epochs", self.epochs, minimum=1)
         _int("training.batch_size", self.batch_size, minimum=1)
         object.__setattr__(self, "validation_split", _number(self.validation_split))
         object.__setattr__(self, "learning_rate", _number(self.learning_rate))
@@ -188,6 +212,22 @@ class TrainingConfig:
             _fail("training.gpus", self.gpus, "must be a number >= 0 (GPUs per fit)")
         object.__setattr__(self, "gpus", float(self.gpus))
         _choice("training.validation_from", self.validation_from, VALIDATION_FROM)
+        self._check_framework_settings()
+
+    def _check_framework_settings(self) -> None:
+        for key, allowed in (("order", frameworks.ORDERS), ("adam_eps_on", frameworks.ADAM_EPS_ON),
+                             ("loss_reduction", frameworks.LOSS_REDUCTIONS)):  # fmt: skip
+            if getattr(self, key) is not None:
+                _choice(f"training.{key}", getattr(self, key), allowed)
+        for key in ("adam_beta1", "adam_beta2"):
+            value = positive(f"training.{key}", getattr(self, key), high=1.0, zero=True)
+            if value == 1.0:
+                _fail(f"training.{key}", value, "must be a number in [0, 1) or null")
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "adam_eps", positive("training.adam_eps", self.adam_eps))
+        object.__setattr__(
+            self, "weight_decay", positive("training.weight_decay", self.weight_decay, zero=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -216,8 +256,14 @@ class MetricConfig:
 #: experiments that do not use them keep their bytes, and their cached models stay valid.
 ADDED_FIELDS: dict[str, dict[str, Any]] = {
     "dataset": {"ground_truth": None},
-    "training": {"validation_from": "tail"},
-    "model": dict.fromkeys(MODEL_PARAMS),  # the family parameters: null = the family's default
+    "training": {"validation_from": "tail", **dict.fromkeys(frameworks.TRAINING_SETTINGS)},
+    # the family parameters and the framework settings: null = the family's / the framework's default
+    "model": {
+        **dict.fromkeys(MODEL_PARAMS),
+        "framework": "keras",
+        "checkpoint": None,
+        **dict.fromkeys(frameworks.MODEL_SETTINGS),
+    },
     "scoring": {"backend": "default", "k": 1, "components": 1, "covariance": "full", "reg_covar": 1e-3},
 }
 
@@ -279,6 +325,28 @@ class Experiment:
         if not isinstance(self.name, str) or not self.name:
             _fail("name", self.name, "must be a non-empty string")
         check_model_and_scoring(self.model, self.scoring)
+        if self.training.epochs == 0 and self.model.checkpoint is None:
+            _fail(
+                "training.epochs",
+                0,
+                "must be an integer >= 1 (0 only with model.checkpoint: score a given network)",
+            )
+        self._canonical_framework_settings()
+
+    def _canonical_framework_settings(self) -> None:
+        """Store each framework setting as null where it is the framework's default (one config, one key)."""
+        model, training = dataclasses.asdict(self.model), dataclasses.asdict(self.training)
+        stored = frameworks.canonical(model, training)
+        model_part = {k: stored[k] for k in frameworks.MODEL_SETTINGS}
+        training_part = {k: stored[k] for k in frameworks.TRAINING_SETTINGS}
+        if any(model[k] != v for k, v in model_part.items()):
+            object.__setattr__(self, "model", dataclasses.replace(self.model, **model_part))
+        if any(training[k] != v for k, v in training_part.items()):
+            object.__setattr__(self, "training", dataclasses.replace(self.training, **training_part))
+
+    def framework_settings(self) -> dict[str, Any]:
+        """Every framework setting with null resolved to ``model.framework``'s default (undotted keys)."""
+        return frameworks.resolve(dataclasses.asdict(self.model), dataclasses.asdict(self.training))
 
     @property
     def input_dim(self) -> int:

@@ -17,6 +17,7 @@ from ..models.families import (
     SCORERS,
     resolved_params,
 )
+from ..models.frameworks import BATCHNORM_VARIANCES, FRAMEWORKS, INITS, check_framework
 from .checks import choice, fail, integer, number
 
 MODEL_UNITS = ("type", "id", "all")
@@ -64,6 +65,16 @@ class ModelConfig:
     mixup : float or None
         Margin models: probability that a training sample is mixed with another (mixup with a uniform weight,
         labels mixed alike); 0 turns it off.
+    framework : {"keras", "torch"}
+        The implementation (:data:`asdlens.models.frameworks.IMPLEMENTATIONS`): Keras 3 or PyTorch.
+    checkpoint : str or None
+        torch: a state dict file (``torch.save(model.state_dict())``, the official DCASE 2023-2026 baseline's
+        ``.pth``) loaded strictly before training; with ``training.epochs: 0`` the fit only scores with it.
+        Its content (SHA-256) is part of the model's key.
+    init, batchnorm_momentum, batchnorm_eps, batchnorm_variance : str, float or None
+        Framework defaults as settings (:mod:`asdlens.models.frameworks`); null takes the framework's.
+        ``batchnorm_momentum`` is the weight of the *new* batch in the running averages (torch's convention:
+        Keras's ``momentum=0.99`` is 0.01).
     """
 
     name: str = "dcase2020_autoencoder"
@@ -76,9 +87,21 @@ class ModelConfig:
     scale: float | None = None
     subclusters: int | None = None
     mixup: float | None = None
+    framework: str = "keras"
+    checkpoint: str | None = None
+    init: str | None = None
+    batchnorm_momentum: float | None = None
+    batchnorm_eps: float | None = None
+    batchnorm_variance: str | None = None
 
     def __post_init__(self) -> None:
         choice("model.name", self.name, MODEL_NAMES)
+        choice("model.framework", self.framework, FRAMEWORKS)
+        try:
+            check_framework(self.name, self.framework)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        self._check_framework_settings()
         choice("model.per", self.per, MODEL_UNITS)
         for key in ("width", "margin", "scale", "mixup"):
             object.__setattr__(self, key, number(getattr(self, key)))
@@ -122,6 +145,22 @@ class ModelConfig:
                             getattr(self, key),
                             f"is a {other} parameter; model.loss is {loss!r}",
                         )
+
+    def _check_framework_settings(self) -> None:
+        if self.checkpoint is not None:
+            if not isinstance(self.checkpoint, str) or not self.checkpoint.strip():
+                fail("model.checkpoint", self.checkpoint, "must be a path to a state dict file or null")
+            if self.framework != "torch":
+                fail(
+                    "model.checkpoint",
+                    self.checkpoint,
+                    "is a torch state dict: it needs model.framework: torch",
+                )
+        for key, allowed in (("init", INITS), ("batchnorm_variance", BATCHNORM_VARIANCES)):
+            if getattr(self, key) is not None:
+                choice(f"model.{key}", getattr(self, key), allowed)
+        for key, high in (("batchnorm_momentum", 1.0), ("batchnorm_eps", None)):
+            object.__setattr__(self, key, positive(f"model.{key}", getattr(self, key), high=high))
 
     def params(self) -> dict[str, Any]:
         """The family's parameters with null replaced by the family default."""
@@ -179,6 +218,19 @@ class ScoringConfig:
         if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             fail("scoring.reg_covar", value, "must be a number >= 0")
         object.__setattr__(self, "reg_covar", float(value))
+
+
+def positive(key: str, value: Any, *, high: float | None = None, zero: bool = False) -> float | None:
+    """None, or ``value`` as a float in ``(0, high]`` (``[0, high]`` with ``zero``); ``ValueError`` naming ``key``."""
+    value = number(value)
+    if value is None:
+        return None
+    span = f"in [0, {high}]" if zero and high else f"in (0, {high}]" if high else ">= 0" if zero else "> 0"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        fail(key, value, f"must be a number {span} or null")
+    if not ((value >= 0 if zero else value > 0) and (high is None or value <= high)):
+        fail(key, value, f"must be a number {span} or null")
+    return float(value)
 
 
 def check_model_and_scoring(model: ModelConfig, scoring: ScoringConfig) -> None:

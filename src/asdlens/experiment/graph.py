@@ -14,6 +14,7 @@ from pathlib import Path
 from ..data import Clip
 from ..engine import FileIdentity, Job, JobKind, RunCache
 from ..keys import stable_key
+from ..models.frameworks import fit_dependencies
 from ..runtime import versions
 from .config import Experiment
 from .jobs import FEATURES, FIT, SCORE, FeaturesPayload, FitPayload, ScorePayload
@@ -111,7 +112,7 @@ class JobBuilder:
             exp.key_section("model"),
             exp.key_section("training"),
             exp.input_dim,
-            library_versions(),
+            fit_dependencies(asdict(exp.model), asdict(exp.training)),  # Keras: library_versions(), as before
             FIT_KEEPS,
         )
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_json, atomic_write_text
 from ..engine import Engine, EngineOptions, JobRecord, RunCache, Status, Summary, make_executor
+from ..models.detectors import network_file
 from ..runtime import machine_info
 from .config import Experiment
 from .graph import JobBuilder, RunJobs, library_versions
@@ -303,8 +304,8 @@ def _assemble(
     cache = RunCache(next(iter(rj.fits.values())).cache) if rj.fits else None
     model_files = {}
     for name, job in rj.fits.items():
-        network = cache.model_dir(job.key) / "model.keras"
-        if network.is_file():
+        network = network_file(cache.model_dir(job.key))  # model.keras or (torch) model.pt
+        if network is not None:
             model_files[name] = network
     write_outputs(result, model_files)
     return result

@@ -1,8 +1,14 @@
 """What differs between two experiments, grouped the way ``explain`` walks it, and the configs in between.
 
 The frontend's fields are grouped as the differ groups them (:data:`asdlens.features.spec.FIELD_GROUPS`, pipeline
-order); then come ``frames``, ``model``, ``training``, ``scoring``, ``metric`` and ``dataset``, one group per
-config section. A frontend group whose fields differ only in settings that cannot change a number (for example
+order); then come ``frames``, ``model``, the framework groups, ``training``, ``scoring``, ``metric`` and
+``dataset``, one group per config section. The framework groups (:data:`asdlens.models.frameworks.SETTING_GROUPS`)
+are ``framework`` (the implementation alone: ``model.framework`` with every default held equal) and one group per
+framework default (``init``, ``batchnorm``, ``optimizer``, ``order``, ``loss``); they compare the *resolved*
+values (a null is the framework's default), so a Keras-vs-torch ladder prices each default that differs. When
+``model.name`` differs too, the framework settings join the ``model`` group: each family comes with its own
+implementation and defaults (and a family without a torch implementation could not take the other's). A frontend
+group whose fields differ only in settings that cannot change a number (for example
 ``window_position`` when the window fills the frame) is kept as a step but marked *inert*: its step reuses the
 previous step's features and models and changes nothing.
 """
@@ -15,9 +21,11 @@ from typing import Any
 
 from ..experiment import Experiment
 from ..features.spec import FIELD_GROUPS
+from ..models.frameworks import SETTING_GROUPS
 
 SECTION_GROUPS = ("frames", "model", "training", "scoring", "metric", "dataset")
-GROUP_ORDER = tuple(FIELD_GROUPS) + SECTION_GROUPS
+GROUP_ORDER = tuple(FIELD_GROUPS) + ("frames", "model", *SETTING_GROUPS) + SECTION_GROUPS[2:]
+FRAMEWORK_FIELDS = frozenset(k for keys in SETTING_GROUPS.values() for k in keys)
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,43 @@ def _section_values(exp: Experiment, section: str) -> dict[str, Any]:
     if section == "frames":
         return {"frames": exp.frames}
     data = exp.to_dict(complete=True)[section]  # every field, so a field set on one side only is seen
-    return {f"{section}.{k}": v for k, v in data.items() if not (section == "dataset" and k == "root")}
+    return {
+        f"{section}.{k}": v
+        for k, v in data.items()
+        if not (section == "dataset" and k == "root") and f"{section}.{k}" not in FRAMEWORK_FIELDS
+    }
+
+
+def framework_values(exp: Experiment) -> dict[str, Any]:
+    """``model.framework`` and every framework setting, resolved (a null is the framework's default)."""
+    resolved = exp.framework_settings()
+    out = {"model.framework": exp.model.framework}
+    for key in FRAMEWORK_FIELDS - {"model.framework"}:
+        out[key] = resolved[key.split(".", 1)[1]]
+    return out
+
+
+def _framework_groups(ref: Experiment, mine: Experiment) -> list[Group]:
+    va, vb = framework_values(ref), framework_values(mine)
+    groups = []
+    for name, keys in SETTING_GROUPS.items():
+        changed = tuple(k for k in keys if va[k] != vb[k])
+        if changed:
+            groups.append(Group(name, changed, {k: va[k] for k in changed}, {k: vb[k] for k in changed}))
+    return groups
+
+
+def _fold_into_model(groups: list[Group]) -> list[Group]:
+    """The framework groups merged into the ``model`` group (when ``model.name`` differs)."""
+    model = next(g for g in groups if g.name == "model")
+    moved = [g for g in groups if g.name in SETTING_GROUPS]
+    merged = Group(
+        "model",
+        model.fields + tuple(k for g in moved for k in g.fields),
+        {**model.ref, **{k: v for g in moved for k, v in g.ref.items()}},
+        {**model.mine, **{k: v for g in moved for k, v in g.mine.items()}},
+    )
+    return [merged if g is model else g for g in groups if g.name not in SETTING_GROUPS]
 
 
 def differing_groups(ref: Experiment, mine: Experiment, *, order: list[str] | None = None) -> list[Group]:
@@ -87,6 +131,10 @@ def differing_groups(ref: Experiment, mine: Experiment, *, order: list[str] | No
         changed = tuple(k for k in va if va[k] != vb[k])
         if changed:
             groups.append(Group(section, changed, {k: va[k] for k in changed}, {k: vb[k] for k in changed}))
+        if section == "model":
+            groups += _framework_groups(ref, mine)
+    if ref.model.name != mine.model.name:
+        groups = _fold_into_model(groups)
     return _ordered(groups, order)
 
 
@@ -101,9 +149,16 @@ def _ordered(groups: list[Group], order: list[str] | None) -> list[Group]:
 
 
 def compose(ref: Experiment, mine: Experiment, groups: list[Group] | tuple[Group, ...]) -> Experiment:
-    """``ref`` with the fields of ``groups`` taken from ``mine``."""
+    """``ref`` with the fields of ``groups`` taken from ``mine``.
+
+    The framework settings start from ``ref``'s resolved values, so a step that changes ``model.framework``
+    keeps every default of ``ref`` (the stored config keeps the values that differ from the new framework's).
+    """
     spec_changes: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {}
+    for key, value in framework_values(ref).items():
+        section, _, name = key.partition(".")
+        sections.setdefault(section, {})[name] = value
     frames = ref.frames
     for group in groups:
         for key in group.fields:
@@ -112,6 +167,8 @@ def compose(ref: Experiment, mine: Experiment, groups: list[Group] | tuple[Group
                 spec_changes[name] = group.mine[key]
             elif key == "frames":
                 frames = mine.frames
+            elif key in FRAMEWORK_FIELDS:
+                sections.setdefault(section, {})[name] = group.mine[key]
             else:
                 sections.setdefault(section, {})[name] = getattr(getattr(mine, section), name)
     changes: dict[str, Any] = {s: dataclasses.replace(getattr(ref, s), **c) for s, c in sections.items()}

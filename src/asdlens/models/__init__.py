@@ -1,7 +1,8 @@
-"""Detectors in Keras 3 and their scoring back-ends: the DCASE 2020 and MIMII autoencoders (with the DCASE 2023
-Mahalanobis score), the DCASE 2021/2022 MobileNetV2 section classifier, margin-loss embedding CNNs (ArcFace,
-sub-cluster AdaCos), and scikit-learn-style back-ends (cosine, kNN, GMM, Mahalanobis, class confidence). Keras is
-imported only when a model is built, trained or loaded.
+"""Detectors in Keras 3 and PyTorch and their scoring back-ends: the DCASE 2020 and MIMII autoencoders (with the
+DCASE 2023 Mahalanobis score), the DCASE 2021/2022 MobileNetV2 section classifier, margin-loss embedding CNNs
+(ArcFace, sub-cluster AdaCos), and scikit-learn-style back-ends (cosine, kNN, GMM, Mahalanobis, class
+confidence). ``model.framework`` picks Keras or PyTorch (:mod:`asdlens.models.frameworks`,
+:mod:`asdlens.models.torch`). Keras and torch are imported only when a model is built, trained or loaded.
 
 >>> from asdlens.models import dcase2020_autoencoder, make_detector, KNearestCosine
 """

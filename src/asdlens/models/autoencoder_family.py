@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .base import DetectorBase, TrainingEmbeddings, mean_unit, training_parts
-from .samples import ClipSet, epoch_order, gather, windows
+from .samples import ClipSet, EpochOrders, gather, windows
 
 MAHALANOBIS_FILE = "mahalanobis.npz"
 
@@ -36,10 +36,13 @@ class Autoencoder(DetectorBase):
     Training reads batches of ``frames``-frame windows (every ``model.hop`` frames; 1 in every baseline) from
     the unit's log-mels (:class:`asdlens.models.inputs.WindowBatches`): the validation part is the tail of the
     sorted training vectors (``training.validation_from: tail``) or a seeded random share (``random``), the
-    training part is shuffled every epoch from the seed. After the last epoch the fit keeps, beside the network,
-    the residual covariances of :class:`~asdlens.models.mahalanobis.ResidualMahalanobis` (one more pass over the
-    training part, in the last epoch's order) and the training clips' embeddings, so one trained
-    model serves every back-end. Scores (``scoring.backend``):
+    training part is shuffled every epoch from the seed (:class:`~asdlens.models.samples.EpochOrders`, as
+    ``training.order`` says). After the last epoch the fit keeps, beside the network, the residual covariances of
+    :class:`~asdlens.models.mahalanobis.ResidualMahalanobis` (one more pass over the training part: in the last
+    epoch's order, or with ``order: torch`` the next draw, as the official baseline's extra loader pass) and the
+    training clips' embeddings, so one trained model serves every back-end. This class is the Keras
+    implementation; :class:`asdlens.models.torch.families.TorchAutoencoder` replaces its network hooks
+    (``_train``, ``_predictor``, ``_coder``, ``_save_network``, ``_load_network``). Scores (``scoring.backend``):
 
     - ``default``: the per-vector mean squared errors of every vector of the clip (one batch), aggregated by
       ``scoring.aggregate`` (the official score is the mean);
@@ -57,34 +60,12 @@ class Autoencoder(DetectorBase):
         self._predict_code = None
 
     def fit(self, train: ClipSet, *, seed: int, on_epoch_end: Callable | None = None) -> dict:
-        import keras
-
-        from .autoencoders import build_model
-        from .inputs import WindowBatches
-        from .training import compile_and_fit, make_deterministic
-
         t = self.training
         win = windows(train, self.frames, self.params["hop"])
         fit_part, val_part = training_parts(win, t, seed, frames=self.frames, what="vectors")
-        batch = int(t["batch_size"])
-        keras.backend.clear_session()
-        make_deterministic(seed)
-        self.model = build_model(self.name, self.input_dim)
-        shuffled = WindowBatches(
-            train, win.starts[fit_part], self.frames, batch_size=batch, seed=seed, shuffle=t["shuffle"]
-        )
-        val = None
-        if len(val_part):
-            val = WindowBatches(train, win.starts[val_part], self.frames, batch_size=batch, shuffle=False)
+        orders = EpochOrders(len(fit_part), seed, kind=self.framework["order"], shuffle=t["shuffle"])
         started = time.perf_counter()
-        history = compile_and_fit(
-            self.model,
-            shuffled,
-            validation=val,
-            epochs=t["epochs"],
-            learning_rate=t["learning_rate"],
-            on_epoch_end=on_epoch_end,
-        )
+        history = self._train(train, win, (fit_part, val_part), orders, seed, on_epoch_end)
         info = {
             "n_clips": train.n_clips,
             "n_vectors": len(win),
@@ -92,9 +73,9 @@ class Autoencoder(DetectorBase):
             "history": history,
             "train_seconds": time.perf_counter() - started,  # all epochs, the first one's tracing included
         }
-        order = epoch_order(len(fit_part), seed, int(t["epochs"]), t["shuffle"])
+        order = orders.after_training(int(t["epochs"]))
         try:
-            self.residual_backend = self.fit_mahalanobis(train, win, fit_part[order], batch)
+            self.residual_backend = self.fit_mahalanobis(train, win, fit_part[order], int(t["batch_size"]))
         except ValueError as exc:
             if self.scoring["backend"] == "mahalanobis":
                 raise
@@ -103,6 +84,33 @@ class Autoencoder(DetectorBase):
             info["mahalanobis"] = {f"n_{d}": n for d, n in self.residual_backend.counts_.items()}
         self.reference = self.training_embeddings(train)
         return info
+
+    def _train(self, train: ClipSet, win, parts, orders, seed: int, on_epoch_end) -> dict:
+        """Build the network and train it on the windows ``win.starts[parts[0]]`` in the order ``orders``
+        (validation on ``parts[1]``); returns the history. The framework's hook (here Keras)."""
+        import keras
+
+        from .autoencoders import build_model
+        from .inputs import WindowBatches
+        from .training import compile_and_fit, make_deterministic
+
+        t = self.training
+        fit_part, val_part = parts
+        batch = int(t["batch_size"])
+        keras.backend.clear_session()
+        make_deterministic(seed)
+        self.model = build_model(self.name, self.input_dim, layers=self.layer_settings)
+        shuffled = WindowBatches(train, win.starts[fit_part], self.frames, batch_size=batch,
+                                 orders=orders)  # fmt: skip
+        val = None
+        if len(val_part):
+            val = WindowBatches(train, win.starts[val_part], self.frames, batch_size=batch)
+        history = compile_and_fit(
+            self.model, shuffled, validation=val, epochs=t["epochs"], learning_rate=t["learning_rate"],
+            on_epoch_end=on_epoch_end, optimizer=self.optimizer_settings,
+            loss_reduction=self.framework["loss_reduction"],
+        )  # fmt: skip
+        return history
 
     def fit_mahalanobis(self, train: ClipSet, win, samples: np.ndarray, batch_size: int):
         """The residual covariances of the trained model over the training part, batch by batch in the order
@@ -176,19 +184,27 @@ class Autoencoder(DetectorBase):
         return self._predict_code
 
     def save(self, folder: Path) -> None:
-        from .training import save_model
-
         folder = Path(folder)
-        save_model(self.model, folder / "model.keras")
+        self._save_network(folder)
         if self.residual_backend is not None:
             self.residual_backend.save(folder / MAHALANOBIS_FILE)
         if self.reference is not None:
             self.reference.save(folder)
 
+    def _save_network(self, folder: Path) -> None:
+        from .training import save_model
+
+        save_model(self.model, folder / "model.keras")
+
+    @classmethod
+    def _load_network(cls, folder: Path, settings: dict[str, Any]):
+        from .training import load_model
+
+        return load_model(folder / "model.keras")
+
     @classmethod
     def load(cls, folder: Path, settings: dict[str, Any]) -> Autoencoder:
         from .mahalanobis import ResidualMahalanobis
-        from .training import load_model
 
         folder = Path(folder)
         backend = (
@@ -197,4 +213,4 @@ class Autoencoder(DetectorBase):
             else None
         )
         reference = TrainingEmbeddings.load(folder) if (folder / "train_embeddings.npy").is_file() else None
-        return cls(settings, load_model(folder / "model.keras"), reference, backend)
+        return cls(settings, cls._load_network(folder, settings), reference, backend)

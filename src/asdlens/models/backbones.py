@@ -32,7 +32,15 @@ def _standardise(inputs, mean: np.ndarray, std: np.ndarray):
 
 
 def margin_cnn(
-    frames: int | None, n_mels: int, *, embedding_dim: int, width: float, mean, std, name="backbone"
+    frames: int | None,
+    n_mels: int,
+    *,
+    embedding_dim: int,
+    width: float,
+    mean,
+    std,
+    name="backbone",
+    layers=None,
 ):
     """The compact CNN (see the module docstring). ``frames=None`` accepts any window length.
 
@@ -45,53 +53,68 @@ def margin_cnn(
         Channel multiplier (1.0: 16, 32, 64, 128 channels).
     mean, std : numpy.ndarray
         ``[n_mels]`` per-band standardisation.
+    layers : asdlens.models.frameworks.LayerSettings, optional
+        Initialisation and BatchNorm convention (:mod:`asdlens.models.keras_settings`); None: Keras's own.
     """
     import keras
-    from keras import layers
 
+    from .keras_settings import batchnorm, conv_options, dense_options
+
+    nn = keras.layers
     inputs = keras.Input(shape=(frames, n_mels), name="windows")
-    h = layers.Reshape((-1, n_mels, 1))(_standardise(inputs, mean, std))
+    h = nn.Reshape((-1, n_mels, 1))(_standardise(inputs, mean, std))
     freq = n_mels
     for stage, base in enumerate((16, 32, 64, 128)):
         channels = max(4, int(round(base * width)))
-        h = layers.Conv2D(channels, 3, strides=2, padding="same", use_bias=False, name=f"s{stage}_down")(h)
-        h = layers.Activation("relu")(layers.BatchNormalization(name=f"s{stage}_bn1")(h))
-        r = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"s{stage}_conv")(h)
-        r = layers.BatchNormalization(name=f"s{stage}_bn2")(r)
-        h = layers.Activation("relu")(layers.Add()([h, r]))
+        conv = conv_options(layers)
+        h = nn.Conv2D(channels, 3, strides=2, padding="same", use_bias=False, name=f"s{stage}_down", **conv)(
+            h
+        )
+        h = nn.Activation("relu")(batchnorm(layers, name=f"s{stage}_bn1")(h))
+        r = nn.Conv2D(channels, 3, padding="same", use_bias=False, name=f"s{stage}_conv", **conv)(h)
+        r = batchnorm(layers, name=f"s{stage}_bn2")(r)
+        h = nn.Activation("relu")(nn.Add()([h, r]))
         freq = math.ceil(freq / 2)
-    h = layers.Reshape((-1, freq * channels))(h)  # [batch, time, freq x channels]
-    h = layers.GlobalAveragePooling1D()(h)
-    h = layers.Dense(embedding_dim, use_bias=False, name="project")(h)
-    outputs = layers.BatchNormalization(name="embedding")(h)
+    h = nn.Reshape((-1, freq * channels))(h)  # [batch, time, freq x channels]
+    h = nn.GlobalAveragePooling1D()(h)
+    project = dense_options(layers, freq * channels, use_bias=False)
+    h = nn.Dense(embedding_dim, use_bias=False, name="project", **project)(h)
+    outputs = batchnorm(layers, name="embedding")(h)
     return keras.Model(inputs, outputs, name=name)
 
 
-def _conv_block(h, channels, kernel, strides=1, *, depthwise=False, linear=False, name=""):
-    from keras import layers
+def _conv_block(h, channels, kernel, strides=1, *, depthwise=False, linear=False, name="", layers=None):
+    import keras
 
+    from .keras_settings import batchnorm, conv_options, prelu_options
+
+    nn = keras.layers
     if depthwise:
-        h = layers.DepthwiseConv2D(kernel, strides=strides, padding="same" if kernel == 3 else "valid",
-                                   use_bias=False, name=f"{name}_dw")(h)  # fmt: skip
+        h = nn.DepthwiseConv2D(kernel, strides=strides, padding="same" if kernel == 3 else "valid", use_bias=False,
+                               name=f"{name}_dw", **conv_options(layers, depthwise_channels=h.shape[-1]))(h)  # fmt: skip
     else:
-        h = layers.Conv2D(
-            channels, kernel, strides=strides, padding="same", use_bias=False, name=f"{name}_conv"
-        )(h)
-    h = layers.BatchNormalization(name=f"{name}_bn")(h)
-    return h if linear else layers.PReLU(shared_axes=[1, 2], name=f"{name}_prelu")(h)
+        h = nn.Conv2D(channels, kernel, strides=strides, padding="same", use_bias=False, name=f"{name}_conv",
+                      **conv_options(layers))(h)  # fmt: skip
+    h = batchnorm(layers, name=f"{name}_bn")(h)
+    return h if linear else nn.PReLU(shared_axes=[1, 2], name=f"{name}_prelu", **prelu_options(layers))(h)
 
 
 #: MobileFaceNet bottlenecks as STgram-MFN sets them: (expansion, channels, repeats, stride).
 MOBILEFACENET_BOTTLENECKS = ((2, 128, 2, 2), (4, 128, 2, 2), (4, 128, 2, 2))
 
 
-def mobilefacenet(frames: int, n_mels: int, *, embedding_dim: int, width: float, mean, std, name="backbone"):
+def mobilefacenet(frames: int, n_mels: int, *, embedding_dim: int, width: float, mean, std, name="backbone",
+                  layers=None):  # fmt: skip
     """MobileFaceNet on one log-mel channel (see the module docstring); ``width`` scales every channel count.
 
-    ``frames`` must be fixed: the global depthwise convolution spans the whole final map.
+    ``frames`` must be fixed: the global depthwise convolution spans the whole final map. ``layers``: as
+    :func:`margin_cnn`'s.
     """
+    import functools
+
     import keras
-    from keras import layers
+
+    block = functools.partial(_conv_block, layers=layers)
 
     if frames is None:
         raise ValueError("mobilefacenet needs a fixed number of frames (its global depthwise convolution)")
@@ -100,22 +123,22 @@ def mobilefacenet(frames: int, n_mels: int, *, embedding_dim: int, width: float,
         return max(8, int(round(n * width)))
 
     inputs = keras.Input(shape=(frames, n_mels), name="windows")
-    h = layers.Reshape((frames, n_mels, 1))(_standardise(inputs, mean, std))
-    h = _conv_block(h, ch(64), 3, 2, name="conv1")
-    h = _conv_block(h, ch(64), 3, depthwise=True, name="dw_conv1")
+    h = keras.layers.Reshape((frames, n_mels, 1))(_standardise(inputs, mean, std))
+    h = block(h, ch(64), 3, 2, name="conv1")
+    h = block(h, ch(64), 3, depthwise=True, name="dw_conv1")
     channels = ch(64)
     for b, (t, c, n, s) in enumerate(MOBILEFACENET_BOTTLENECKS):
         for i in range(n):
             stride = s if i == 0 else 1
-            x = _conv_block(h, channels * t, 1, name=f"b{b}_{i}_expand")
-            x = _conv_block(x, channels * t, 3, stride, depthwise=True, name=f"b{b}_{i}")
-            x = _conv_block(x, ch(c), 1, linear=True, name=f"b{b}_{i}_project")
-            h = layers.Add()([h, x]) if stride == 1 and channels == ch(c) else x
+            x = block(h, channels * t, 1, name=f"b{b}_{i}_expand")
+            x = block(x, channels * t, 3, stride, depthwise=True, name=f"b{b}_{i}")
+            x = block(x, ch(c), 1, linear=True, name=f"b{b}_{i}_project")
+            h = keras.layers.Add()([h, x]) if stride == 1 and channels == ch(c) else x
             channels = ch(c)
-    h = _conv_block(h, ch(512), 1, name="conv2")
-    h = _conv_block(h, ch(512), (h.shape[1], h.shape[2]), depthwise=True, linear=True, name="gdconv")
-    h = _conv_block(h, embedding_dim, 1, linear=True, name="linear")
-    outputs = layers.Flatten(name="embedding")(h)
+    h = block(h, ch(512), 1, name="conv2")
+    h = block(h, ch(512), (h.shape[1], h.shape[2]), depthwise=True, linear=True, name="gdconv")
+    h = block(h, embedding_dim, 1, linear=True, name="linear")
+    outputs = keras.layers.Flatten(name="embedding")(h)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .families import EMBEDDING_SCORERS, model_family, resolved_params
+from .frameworks import LayerSettings, OptimizerSettings, detector_framework
 from .samples import ClipSet, Windows, clip_windows, validation_parts
 from .scorers import Scorer, embedding_scorer, unit_rows
 
@@ -148,6 +149,9 @@ class DetectorBase:
         self.n_mels = int(settings["n_mels"])
         self.training = settings["training"]
         self.scoring = settings["scoring"]
+        self.framework = detector_framework(settings)  # resolved framework settings
+        self.layer_settings = LayerSettings.of(self.framework)
+        self.optimizer_settings = OptimizerSettings.of(self.framework, self.training.get("learning_rate"))
         self.model = model
         self.reference = reference
         self._backends: dict[str, Scorer] = {}

@@ -28,7 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .base import ClassifierBase, class_targets, mean_unit, training_parts
-from .samples import ClipSet, windows
+from .samples import ClipSet, EpochOrders, windows
 from .scorers import ClassConfidence
 
 MIN_FRAMES = 32  # 2**5: MobileNetV2's stride-2 stages
@@ -91,8 +91,9 @@ class SectionClassifier(ClassifierBase):
         )
 
         def batches(part, shuffle):
-            return WindowBatches(train, win.starts[part], self.frames, batch_size=batch, seed=seed,
-                                 shuffle=shuffle, targets=targets[part], flatten=False)  # fmt: skip
+            orders = EpochOrders(len(win.starts[part]), seed, kind=self.framework["order"], shuffle=shuffle)
+            return WindowBatches(train, win.starts[part], self.frames, batch_size=batch, targets=targets[part],
+                                 flatten=False, orders=orders)  # fmt: skip
 
         history = compile_and_fit(
             self.model,
@@ -102,6 +103,8 @@ class SectionClassifier(ClassifierBase):
             learning_rate=t["learning_rate"],
             loss="sparse_categorical_crossentropy",
             on_epoch_end=on_epoch_end,
+            optimizer=self.optimizer_settings,
+            loss_reduction=self.framework["loss_reduction"],
         )
         self.reference = self.training_embeddings(train)
         return {"n_clips": train.n_clips, "n_vectors": len(win), "classes": self.classes, "history": history}

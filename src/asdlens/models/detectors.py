@@ -11,11 +11,14 @@ A detector is built from plain settings (the experiment's ``model``, ``training`
 - ``embed(clips) -> [n_clips, d]``: unit-length clip embeddings (every family has one; the autoencoders'
   is the mean bottleneck code);
 - ``save(folder)`` / ``load(folder, settings)``: the files of a trained detector (what the cache keeps): the
-  network as ``model.keras`` plus what the back-ends need (training embeddings, the residual covariance).
+  network as ``model.keras`` (torch: ``model.pt``) plus what the back-ends need (training embeddings, the
+  residual covariance).
 
 :func:`make_detector` picks the family from ``model.name``
-(:data:`asdlens.models.families.MODEL_FAMILY`); a new family adds its class to :func:`family_classes` and
-needs nothing else from the runner.
+(:data:`asdlens.models.families.MODEL_FAMILY`) and the implementation from ``model.framework`` (Keras 3 or
+PyTorch: :mod:`asdlens.models.frameworks`, :mod:`asdlens.models.torch`); a new family adds its classes to
+:func:`family_classes` / :func:`torch_classes` and needs nothing else from the runner. A torch detector keeps its
+network as ``model.pt`` (a state dict) instead of ``model.keras``; :func:`network_file` finds either.
 
 Families: :class:`~asdlens.models.autoencoder_family.Autoencoder` (DCASE 2020 and MIMII baselines, DCASE 2023
 Mahalanobis), :class:`~asdlens.models.classifier_family.SectionClassifier` (DCASE 2021/2022 MobileNetV2) and
@@ -33,7 +36,17 @@ import numpy as np
 from .families import MODEL_FAMILY, model_family
 from .samples import ClipSet
 
-__all__ = ["MODEL_FAMILY", "Detector", "detector_class", "family_classes", "load_detector", "make_detector"]
+__all__ = [
+    "MODEL_FAMILY",
+    "NETWORK_FILES",
+    "Detector",
+    "detector_class",
+    "family_classes",
+    "load_detector",
+    "make_detector",
+    "network_file",
+    "torch_classes",
+]
 
 
 class Detector(Protocol):
@@ -52,8 +65,34 @@ def family_classes() -> dict[str, type]:
     return {"autoencoder": Autoencoder, "classifier": SectionClassifier, "margin": MarginEmbedding}
 
 
+def torch_classes() -> dict[str, type]:
+    """The torch detector classes by family (imports torch)."""
+    from .torch.families import TorchAutoencoder, TorchMarginEmbedding
+
+    return {"autoencoder": TorchAutoencoder, "margin": TorchMarginEmbedding}
+
+
 def detector_class(settings: dict[str, Any]) -> type:
-    return family_classes()[model_family(settings["model"]["name"])]
+    """The class of ``settings``'s family in its ``model.framework``."""
+    from .frameworks import check_framework
+
+    model = settings["model"]
+    framework = model.get("framework") or "keras"
+    check_framework(model["name"], framework)
+    classes = torch_classes() if framework == "torch" else family_classes()
+    return classes[model_family(model["name"])]
+
+
+#: The file a trained detector's network is saved in, by framework.
+NETWORK_FILES = {"keras": "model.keras", "torch": "model.pt"}
+
+
+def network_file(folder: str | Path) -> Path | None:
+    """The network file of a detector saved in ``folder`` (``model.keras`` or ``model.pt``), or None."""
+    for name in NETWORK_FILES.values():
+        if (Path(folder) / name).is_file():
+            return Path(folder) / name
+    return None
 
 
 def make_detector(settings: dict[str, Any]) -> Detector:

@@ -75,6 +75,7 @@ class ResidualMahalanobis:
     def reset(self) -> ResidualMahalanobis:
         """Forget everything fit so far."""
         self._scatter = {d: np.zeros((self.block_size, self.block_size)) for d in DOMAINS}
+        self._given: dict[str, np.ndarray] | None = None  # covariances given (from_covariances), not fitted
         self.counts_ = dict.fromkeys(DOMAINS, 0)
         self.covariances_: dict[str, np.ndarray] | None = None
         self.precisions_: dict[str, np.ndarray] | None = None
@@ -130,6 +131,19 @@ class ResidualMahalanobis:
             self.partial_fit(residuals[start : start + step], domains[start : start + step])
         return self.finalize()
 
+    @classmethod
+    def from_covariances(cls, source: np.ndarray, target: np.ndarray) -> ResidualMahalanobis:
+        """A back-end with given covariances ``[block, block]`` (a checkpoint's ``cov_source`` / ``cov_target``,
+        as the official baseline's ``test()`` inverts them); ``counts_`` are then 0."""
+        source, target = (np.array(c, dtype=np.float64) for c in (source, target))
+        if source.ndim != 2 or source.shape[0] != source.shape[1] or target.shape != source.shape:
+            raise ValueError(
+                f"covariances must be two equal square matrices; got {source.shape}, {target.shape}"
+            )
+        out = cls(int(source.shape[0]))
+        out._given = {"source": source, "target": target}
+        return out.finalize()
+
     def finalize(self) -> ResidualMahalanobis:
         """Covariances (sum / (vectors - 1)) and their inverses.
 
@@ -139,6 +153,8 @@ class ResidualMahalanobis:
             Fewer than two source training vectors, or a covariance that cannot be inverted (too few blocks
             for ``block_size`` dimensions); the message says which.
         """
+        if self._given is not None:
+            return self._invert(dict(self._given))
         if self.counts_["source"] < 2:
             raise ValueError(
                 f"the Mahalanobis back-end needs at least 2 source training vectors; got {self.counts_['source']}"
@@ -148,6 +164,9 @@ class ResidualMahalanobis:
             cov["target"] = cov["source"].copy()  # the baseline: no target vectors -> the source covariance
         else:
             cov["target"] = self._scatter["target"] / (self.counts_["target"] - 1)
+        return self._invert(cov)
+
+    def _invert(self, cov: dict[str, np.ndarray]) -> ResidualMahalanobis:
         precisions = {}
         for d in DOMAINS:
             try:
@@ -184,12 +203,14 @@ class ResidualMahalanobis:
         if self.covariances_ is None:
             self.finalize()
         path = Path(path)
+        given = {} if self._given is None else {f"covariance_{d}": self._given[d] for d in DOMAINS}
         with open(path, "wb") as f:  # a file object: numpy would append ".npz" to a name without it
             np.savez(
                 f,
                 block_size=np.int64(self.block_size),
                 counts=np.array([self.counts_[d] for d in DOMAINS], np.int64),
                 **{f"scatter_{d}": self._scatter[d] for d in DOMAINS},
+                **given,
             )
         return path
 
@@ -200,4 +221,6 @@ class ResidualMahalanobis:
             out = cls(int(data["block_size"]))
             out.counts_ = dict(zip(DOMAINS, (int(c) for c in data["counts"]), strict=True))
             out._scatter = {d: np.array(data[f"scatter_{d}"], dtype=np.float64) for d in DOMAINS}
+            if "covariance_source" in data:
+                out._given = {d: np.array(data[f"covariance_{d}"], dtype=np.float64) for d in DOMAINS}
         return out.finalize()

@@ -19,32 +19,39 @@ from collections.abc import Callable
 import numpy as np
 
 from .base import ClassifierBase, class_targets, mean_unit, training_parts
-from .samples import ClipSet, windows
+from .samples import ClipSet, EpochOrders, windows
 from .scorers import ClassConfidence, unit_rows
 
 
-def labelled_batches(clips, starts, width, targets, n_classes, *, batch_size, seed, shuffle, mixup):
-    """A ``keras.utils.PyDataset`` of ``((x, y), y)`` batches: windows and one-hot (or mixed) labels.
+def mix_batch(x: np.ndarray, y: np.ndarray, mixup: float, key: tuple[int, int, int]):
+    """Mixup of one batch: each sample with the batch's mirror image (``x[::-1]``), with probability ``mixup``
+    and a uniform weight, labels alike; drawn from ``(seed, epoch, batch)`` = ``key``, so the same seed gives
+    the same batches wherever the fit runs (and in either framework)."""
+    if mixup <= 0 or len(x) <= 1:
+        return x, y
+    rng = np.random.default_rng([*(int(k) for k in key), 2020])
+    weight = rng.random(len(x)).astype(np.float32)
+    mixed = rng.random(len(x)) < mixup
+    weight = np.where(mixed, weight, 1.0).astype(np.float32)
+    x = weight[:, None, None] * x + (1.0 - weight[:, None, None]) * x[::-1]
+    y = weight[:, None] * y + (1.0 - weight[:, None]) * y[::-1]
+    return x, y
 
-    Mixup draws from ``(seed, epoch, batch)``, so the same seed gives the same batches wherever the fit runs.
-    """
+
+def labelled_batches(clips, starts, width, targets, n_classes, *, batch_size, mixup, orders):
+    """A ``keras.utils.PyDataset`` of ``((x, y), y)`` batches: windows and one-hot (or mixed) labels
+    (:func:`mix_batch`, keyed by the seed of ``orders``, an :class:`~asdlens.models.samples.EpochOrders`)."""
     from .inputs import WindowBatches
 
     class Labelled(WindowBatches):
         def __getitem__(self, i):
             x, t = super().__getitem__(i)
-            y = np.eye(n_classes, dtype=np.float32)[t]
-            if mixup > 0 and len(x) > 1:
-                rng = np.random.default_rng([int(seed), int(self.epoch), int(i), 2020])
-                weight = rng.random(len(x)).astype(np.float32)
-                mixed = rng.random(len(x)) < mixup
-                weight = np.where(mixed, weight, 1.0).astype(np.float32)
-                x = weight[:, None, None] * x + (1.0 - weight[:, None, None]) * x[::-1]
-                y = weight[:, None] * y + (1.0 - weight[:, None]) * y[::-1]
+            x, y = mix_batch(x, np.eye(n_classes, dtype=np.float32)[t], mixup, (orders.seed, self.epoch, i))
             return (x, y), y
 
-    return Labelled(clips, starts, width, batch_size=batch_size, seed=seed, shuffle=shuffle, targets=targets,
-                    flatten=False)  # fmt: skip
+    return Labelled(
+        clips, starts, width, batch_size=batch_size, targets=targets, flatten=False, orders=orders
+    )
 
 
 def band_statistics(clips: ClipSet) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +78,13 @@ class MarginEmbedding(ClassifierBase):
 
         p = self.params
         backbone = BACKBONES[self.name](
-            self.frames, self.n_mels, embedding_dim=p["embedding_dim"], width=p["width"], mean=mean, std=std
+            self.frames,
+            self.n_mels,
+            embedding_dim=p["embedding_dim"],
+            width=p["width"],
+            mean=mean,
+            std=std,
+            layers=self.layer_settings,
         )
         x = keras.Input(shape=(self.frames, self.n_mels), name="windows")
         y = keras.Input(shape=(n_classes,), name="labels")
@@ -82,35 +95,15 @@ class MarginEmbedding(ClassifierBase):
         return keras.Model([x, y], head([backbone(x), y]), name=self.name)
 
     def fit(self, train: ClipSet, *, seed: int, on_epoch_end: Callable | None = None) -> dict:
-        import keras
-
-        from .margin_layers import soft_cross_entropy
-        from .training import compile_and_fit, make_deterministic
-
         t = self.training
         win = windows(train, self.frames, self.params["hop"])
         fit_part, val_part = training_parts(win, t, seed, frames=self.frames, what="windows")
         self.classes, targets = class_targets(
             train, win, f"a {self.name} model (model.per: all trains across every type)"
         )
-        keras.backend.clear_session()
-        make_deterministic(seed)
         mean, std = band_statistics(train)
-        self.model = self.build(len(self.classes), mean.astype(np.float32), std.astype(np.float32))
-
-        def batches(part, shuffle, mixup):
-            return labelled_batches(train, win.starts[part], self.frames, targets[part], len(self.classes),
-                                    batch_size=int(t["batch_size"]), seed=seed, shuffle=shuffle, mixup=mixup)  # fmt: skip
-
-        history = compile_and_fit(
-            self.model,
-            batches(fit_part, t["shuffle"], self.params["mixup"]),
-            validation=batches(val_part, False, 0.0) if len(val_part) else None,
-            epochs=t["epochs"],
-            learning_rate=t["learning_rate"],
-            loss=soft_cross_entropy,
-            on_epoch_end=on_epoch_end,
-        )
+        stats = (mean.astype(np.float32), std.astype(np.float32))
+        history = self._train(train, win, (fit_part, val_part), targets, stats, seed, on_epoch_end)
         self.reference = self.training_embeddings(train)
         return {
             "n_clips": train.n_clips,
@@ -120,9 +113,44 @@ class MarginEmbedding(ClassifierBase):
             "history": history,
         }
 
+    def _train(self, train: ClipSet, win, parts, targets, stats, seed: int, on_epoch_end) -> dict:
+        """Build the network (band statistics ``stats``) and train it on the windows of ``parts`` (training,
+        validation) labelled ``targets``; returns the history. The framework's hook (here Keras)."""
+        import keras
+
+        from .margin_layers import soft_cross_entropy
+        from .training import compile_and_fit, make_deterministic
+
+        t = self.training
+        fit_part, val_part = parts
+        keras.backend.clear_session()
+        make_deterministic(seed)
+        self.model = self.build(len(self.classes), *stats)
+
+        def batches(part, shuffle, mixup):
+            orders = EpochOrders(len(win.starts[part]), seed, kind=self.framework["order"], shuffle=shuffle)
+            return labelled_batches(train, win.starts[part], self.frames, targets[part], len(self.classes),
+                                    batch_size=int(t["batch_size"]), mixup=mixup, orders=orders)  # fmt: skip
+
+        return compile_and_fit(
+            self.model,
+            batches(fit_part, t["shuffle"], self.params["mixup"]),
+            validation=batches(val_part, False, 0.0) if len(val_part) else None,
+            epochs=t["epochs"],
+            learning_rate=t["learning_rate"],
+            loss=soft_cross_entropy,
+            on_epoch_end=on_epoch_end,
+            optimizer=self.optimizer_settings,
+            loss_reduction=self.framework["loss_reduction"],
+        )
+
     def head_scale(self) -> float:
         head = self.model.get_layer("head")
         return float(np.asarray(head.scale)) if self.params["loss"] == "adacos" else float(head.scale)
+
+    def head_centres(self) -> np.ndarray:
+        """The head's class centres ``[embedding_dim, n_centres]`` (class-major sub-clusters)."""
+        return np.asarray(self.model.get_layer("head").centres, dtype=np.float64)
 
     def _embeddings(self, x: np.ndarray) -> np.ndarray:
         """Embeddings of windows ``[n, frames, n_mels]`` (one traced function)."""
@@ -139,8 +167,7 @@ class MarginEmbedding(ClassifierBase):
 
     def class_log_probs(self, embeddings: np.ndarray) -> np.ndarray:
         """Class log-probabilities ``[n, n_classes]`` of embeddings, through the head without margin."""
-        head = self.model.get_layer("head")
-        centres = unit_rows(np.asarray(head.centres, dtype=np.float64).T)  # [n_centres, d]
+        centres = unit_rows(self.head_centres().T)  # [n_centres, d]
         logits = self.head_scale() * unit_rows(embeddings) @ centres.T
         log_p = logits - _logsumexp(logits, axis=1)[:, None]
         if self.params["loss"] == "adacos":

@@ -10,7 +10,8 @@ log-mels (a fifth of the 5-frame vectors they give) plus one batch, however many
 The protocol's order is kept: samples are numbered clip by clip in the sorted training list, the validation
 part is the tail of that numbering (Keras's ``validation_split``), and the training part is shuffled every
 epoch by a permutation drawn from the seed and the epoch number (:func:`epoch_order`), so the same seed gives
-the same batches, wherever and however often the fit runs.
+the same batches, wherever and however often the fit runs. ``training.order: torch`` draws the permutations as
+a PyTorch ``DataLoader(shuffle=True)`` with a seeded generator does (:class:`EpochOrders`), for either framework.
 """
 
 from __future__ import annotations
@@ -123,6 +124,58 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> np.ndarr
     return np.random.default_rng([int(seed), int(epoch)]).permutation(n)
 
 
+class EpochOrders:
+    """The per-epoch orders of ``n`` training samples, epoch after epoch, as ``training.order`` says.
+
+    ``asdlens``: :func:`epoch_order` of ``(seed, epoch)`` (any epoch can be asked for, in any order). ``torch``:
+    what ``DataLoader(dataset, shuffle=True, generator=torch.Generator().manual_seed(seed))`` draws from its
+    generator (torch 2.x ``dataloader.py`` and ``sampler.RandomSampler``): per epoch, one int64 for the
+    iterator's base seed, then ``torch.randperm(n)`` (the order), then a second ``randperm(n)`` of which
+    RandomSampler keeps nothing (its ``num_samples % n`` tail); the epochs must then be asked for as 1, 2, ...
+    (the stream is sequential). The official DCASE 2023-2026 baseline passes no generator, so its loader
+    draws from torch's global generator, which the network's initialisation drew from first: its orders are
+    other draws of the same distribution.
+    """
+
+    def __init__(self, n: int, seed: int, *, kind: str = "asdlens", shuffle: bool = True):
+        if kind not in ("asdlens", "torch"):
+            raise ValueError(f"training.order={kind!r} is not allowed; choose one of ['asdlens', 'torch']")
+        self.n, self.seed, self.kind, self.shuffle = int(n), int(seed), kind, bool(shuffle)
+        self._generator = None
+        self._drawn = 0  # torch: epochs drawn so far
+
+    def __call__(self, epoch: int) -> np.ndarray:
+        """The order of ``epoch`` (the fit's first is 1; 0 is the sorted order, for peeks before the first)."""
+        if not self.shuffle or (self.kind == "torch" and epoch == 0):
+            return np.arange(self.n)
+        if self.kind == "asdlens":
+            return epoch_order(self.n, self.seed, epoch)
+        if epoch != self._drawn + 1:
+            raise ValueError(
+                f"torch epoch orders are drawn in sequence: epoch {self._drawn + 1} next, not {epoch}"
+            )
+        from .torch import load_torch  # its thread settings before torch loads
+
+        torch = load_torch()
+
+        if self._generator is None:
+            self._generator = torch.Generator().manual_seed(self.seed)
+        g = self._generator
+        torch.empty((), dtype=torch.int64).random_(generator=g)  # the loader iterator's base seed
+        order = torch.randperm(self.n, generator=g).numpy().astype(np.int64)
+        torch.randperm(self.n, generator=g)  # RandomSampler's empty tail still draws one
+        self._drawn = epoch
+        return order
+
+    def after_training(self, epochs: int) -> np.ndarray:
+        """The order of the pass after the last epoch (the autoencoders' residual covariances): ``asdlens``,
+        the last epoch's order again (recomputed); ``torch``, the next draw, as the official baseline's extra
+        pass over its shuffled loader."""
+        if self.kind == "torch":
+            return self(self._drawn + 1)
+        return self(int(epochs))
+
+
 def validation_parts(win: Windows, training: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Sample numbers of the training and validation parts, as ``training.validation_from`` says.
 
@@ -139,3 +192,17 @@ def validation_parts(win: Windows, training: dict, seed: int) -> tuple[np.ndarra
         np.arange(len(win)), test_size=split, random_state=np.random.RandomState(int(seed))
     )
     return np.asarray(fit_part, np.int64), np.asarray(val_part, np.int64)
+
+
+def order_batches(clips: ClipSet, starts: np.ndarray, width: int, order: np.ndarray, batch_size: int, *,
+                  targets: np.ndarray | None = None, flatten: bool = True):  # fmt: skip
+    """The batches ``(x, y)`` of the samples ``order`` (indices into ``starts``), ``batch_size`` at a time.
+
+    ``x``: the windows, ``[b, width * n_mels]`` flattened (stacked-frame vectors) or ``[b, width, n_mels]``;
+    ``y``: ``targets`` of the batch's samples, or None. A generator: one batch in memory at a time.
+    """
+    starts = np.asarray(starts, np.int64)
+    for b in range(0, len(order), int(batch_size)):
+        picked = order[b : b + int(batch_size)]
+        x = gather(clips, starts[picked], width)
+        yield (x.reshape(len(picked), -1) if flatten else x), (None if targets is None else targets[picked])

@@ -105,15 +105,25 @@ def compile_model(
     model,
     *,
     learning_rate: float | None = None,
-    loss: str = "mean_squared_error",
+    loss="mean_squared_error",
     steps_per_execution: int = STEPS_PER_EXECUTION,
+    optimizer=None,
+    loss_reduction: str = "mean",
 ) -> None:
     """``model.compile`` with Adam (Keras's default learning rate 0.001 unless ``learning_rate``), ``loss`` and
-    ``steps_per_execution`` training steps per call of the compiled train function."""
-    import keras
+    ``steps_per_execution`` training steps per call of the compiled train function.
 
-    optimizer = keras.optimizers.Adam() if learning_rate is None else keras.optimizers.Adam(learning_rate)
-    model.compile(optimizer=optimizer, loss=loss, steps_per_execution=int(steps_per_execution))
+    ``optimizer`` (:class:`asdlens.models.frameworks.OptimizerSettings`, its learning rate in place of
+    ``learning_rate``) and ``loss_reduction`` carry the framework settings
+    (:mod:`asdlens.models.keras_settings`); at Keras's defaults the optimizer and loss are Keras's own.
+    """
+    from .keras_settings import adam, reduced_loss
+
+    model.compile(
+        optimizer=adam(optimizer, learning_rate),
+        loss=reduced_loss(loss, loss_reduction),
+        steps_per_execution=int(steps_per_execution),
+    )
 
 
 def compile_and_fit(
@@ -123,9 +133,11 @@ def compile_and_fit(
     *,
     epochs: int,
     learning_rate: float | None = None,
-    loss: str = "mean_squared_error",
+    loss="mean_squared_error",
     validation=None,
     on_epoch_end: Callable[[int, dict], None] | None = None,
+    optimizer=None,
+    loss_reduction: str = "mean",
     **fit_options,
 ) -> dict[str, list[float]]:
     """:func:`compile_model` then ``model.fit``; returns the history as lists of floats.
@@ -133,7 +145,8 @@ def compile_and_fit(
     ``x`` (and ``y``) are arrays or a ``keras.utils.PyDataset``; ``validation`` is passed as
     ``validation_data``; other keyword arguments go to ``fit`` (``batch_size``, ``shuffle``,
     ``validation_split`` for arrays). A PyDataset is fitted with ``shuffle=False``: it orders itself.
-    ``steps_per_execution`` (default :data:`STEPS_PER_EXECUTION`) goes to ``compile``.
+    ``steps_per_execution`` (default :data:`STEPS_PER_EXECUTION`), ``optimizer`` and ``loss_reduction`` go to
+    :func:`compile_model`.
     """
     import keras
 
@@ -142,6 +155,8 @@ def compile_and_fit(
         learning_rate=learning_rate,
         loss=loss,
         steps_per_execution=fit_options.pop("steps_per_execution", STEPS_PER_EXECUTION),
+        optimizer=optimizer,
+        loss_reduction=loss_reduction,
     )
     callbacks = []
     if on_epoch_end is not None:
