@@ -3,7 +3,7 @@
 - no import circle anywhere in ``src/asdlens``;
 - ``engine/`` imports nothing that runs experiments or sits above them;
 - every import between packages runs down :data:`LAYERS` (the one place the layering rule lives);
-- no function in ``engine/`` or ``experiment/`` is over :data:`MAX_LINES` lines, no public function anywhere takes
+- no function in ``engine/``, ``experiment/`` or ``data/synth/`` is over :data:`MAX_LINES` lines, no public function anywhere takes
   more than :data:`MAX_PARAMETERS` parameters (group options into a frozen dataclass).
 
 Each allow-list below names code that is someone else's to change in the house issue; an entry that no longer
@@ -37,7 +37,7 @@ ENGINE_MUST_NOT_IMPORT = ("experiment", "explain", "cli", "deploy", "benchmark",
 PENDING_CIRCLES: set[frozenset[str]] = set()
 
 MAX_LINES = 60
-LENGTH_CHECKED = ("engine", "experiment")
+LENGTH_CHECKED = ("engine", "experiment", "data/synth")
 #: Functions over MAX_LINES in LENGTH_CHECKED allowed for now (none: keep it so).
 LONG_PENDING: set[str] = set()
 
@@ -55,7 +55,6 @@ MANY_PARAMETERS_PENDING = {
     "deploy/check.py:deploy_check",
     "deploy/export.py:export_unit",
     "deploy/export.py:export_run",
-    "models/training.py:compile_and_fit",
 }
 
 
@@ -199,7 +198,8 @@ def test_functions_fit_on_a_screen():
     long = {
         where: node.end_lineno - node.lineno + 1
         for where, node, _ in _functions()
-        if where.split("/", 1)[0] in LENGTH_CHECKED and node.end_lineno - node.lineno + 1 > MAX_LINES
+        if where.startswith(tuple(f"{p}/" for p in LENGTH_CHECKED))
+        and node.end_lineno - node.lineno + 1 > MAX_LINES
     }
     new = {w: n for w, n in long.items() if w not in LONG_PENDING}
     assert not new, f"functions over {MAX_LINES} lines (docstring included): {new}"

@@ -32,11 +32,19 @@ _NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|I\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] .*)$"
 )
+# What CUDA's platform prints at its first use on a machine with no NVIDIA driver at all (an E-level line, so
+# ``TF_CPP_MIN_LOG_LEVEL=2`` does not hide it): noise there, a real error where a driver exists.
+_NO_DRIVER_NOISE = re.compile(r"^E\d{4} [\d:.]+\s+\d+ cuda_platform\.cc:\d+\] failed call to cuInit: .*$")
+
+
+def _nvidia_driver_present() -> bool:
+    return os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidiactl")
 
 
 @contextlib.contextmanager
-def _captured_stderr_fd():
-    """Send file descriptor 2 to a temporary file inside; afterwards write its lines back, minus the noise."""
+def _captured_stderr_fd(extra_noise: re.Pattern | None = None):
+    """Send file descriptor 2 to a temporary file inside; afterwards write its lines back, minus the noise (and
+    the lines ``extra_noise`` matches)."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as tmp:
@@ -50,7 +58,7 @@ def _captured_stderr_fd():
             kept = [
                 line
                 for line in tmp.read().decode(errors="replace").splitlines()
-                if line and not _NOISE.match(line)
+                if line and not _NOISE.match(line) and not (extra_noise and extra_noise.match(line))
             ]
             if kept:
                 sys.stderr.write("\n".join(kept) + "\n")
@@ -65,8 +73,13 @@ class _QuietLoader(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
-        with _captured_stderr_fd():
+        no_driver = not _nvidia_driver_present()
+        with _captured_stderr_fd(_NO_DRIVER_NOISE if no_driver else None):
             self._loader.exec_module(module)
+            if no_driver:
+                # CUDA's platform starts at the first device query; start it here, where its cuInit line is
+                # caught, instead of at the first operation of a run.
+                module.config.list_physical_devices("GPU")
 
 
 class _QuietTensorflowFinder(importlib.abc.MetaPathFinder):

@@ -60,6 +60,10 @@ class Status:
     def __exit__(self, *exc) -> None:
         if self._live is not None:
             self._live.stop()
+            if not self._live.console.is_terminal:
+                # rich ends the last render with a newline only on a terminal: in a pipe, what is printed next
+                # would start on the table's last line.
+                self._live.console.line()
 
     def update(self, snapshot: dict) -> None:
         if self._live is None:

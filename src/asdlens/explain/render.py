@@ -128,33 +128,77 @@ def _total_line(exp: Explanation) -> str:
     return f"total: Δ official score {_fmt(exp.total['official_score'], True)} ({parts})"
 
 
+def terminal_columns(exp: Explanation) -> list[str]:
+    """The metrics of the terminal step table: the mean AUC and pAUC (DCASE 2020, MIMII), or the official score
+    alone (its harmonic means move in the sentence below each step, :func:`step_story`), so the table fits 80
+    columns with ``--repeats`` too."""
+    return list(exp.metrics) if exp.metrics == METRICS else [exp.metrics[0]]
+
+
+def terminal_table(exp: Explanation):
+    """The step table for a terminal: the step, each value and change, the seed spread and the noise mark of the
+    first metric (with ``--repeats``), models trained/reused. What each step changed is printed below it
+    (:func:`change_lines`): a description wraps as a sentence, never inside a column."""
+    from ..report.terminal import table
+
+    names = _names(exp)
+    metrics = terminal_columns(exp)
+    spread = exp.repeats > 1
+    headers = ["step", *(h for m in metrics for h in names[m])]
+    headers += ["sd", "noise"] if spread else []
+    out = table(_title(exp), [*headers, "models"], left=("step", "noise"))
+    first = exp.metrics[0]
+    for s in exp.steps:
+        cells = []
+        for m in metrics:
+            cells += [_fmt(s.outcome.value[m]), _fmt(s.change.get(m), signed=True) if s.index else ""]
+        if spread:
+            sd = s.outcome.value.get(f"{first}_sd")
+            cells += ["" if sd is None else f"{sd:.4f}", _noise_mark(s, first).replace(" noise", "")]
+        out.add_row(f"{s.index} {s.name}", *cells, _reuse(s))
+    return out
+
+
+def change_lines(exp: Explanation) -> list[str]:
+    """``<index> <step>: <what changed>`` for each step after the reference."""
+    return [
+        f"{s.index} {s.name}: {s.group.describe()}" + (" (inert: no model changes)" if s.group.inert else "")
+        for s in exp.steps
+        if s.group is not None
+    ]
+
+
 def print_explanation(exp: Explanation, console=None) -> None:
+    """The step table, what each step changed, the total, each step's domains (DCASE 2021-2025) and the
+    Shapley split, readable at 80 columns and in a pipe."""
     from rich.console import Console
-    from rich.table import Table
+
+    from ..report.terminal import table
 
     console = console or Console()
-    table = Table(title=_title(exp))
-    keep = _columns(exp)
-    headers = step_headers(exp)
-    for i in keep:
-        h = headers[i]
-        table.add_column(h, overflow="fold", ratio=3 if h == "changed" else None)
-    for row in step_rows(exp):
-        table.add_row(*[str(row[i]) for i in keep])
-    console.print(table)
+    console.print(terminal_table(exp))
+    sd_note = (
+        f"sd: the spread of {LONG_NAMES[exp.metrics[0]]} over {exp.repeats} seeds; noise: whether the change is "
+        "beyond that spread; "
+        if exp.repeats > 1
+        else ""
+    )
+    console.print(f"{sd_note}models: trained/reused", highlight=False)
+    for line in change_lines(exp):
+        console.print(line, highlight=False)
     console.print(
         f"{_total_line(exp)} = the sum of the step changes; {exp.runs} run(s)"
-        + ("" if exp.repeats > 1 else " (one seed each: use --repeats K to see which changes are noise)")
+        + ("" if exp.repeats > 1 else " (one seed each: use --repeats K to see which changes are noise)"),
+        highlight=False,
     )
     for step in exp.steps:
         story = step_story(exp, step)
         if story:
-            console.print(story)
+            console.print(story, highlight=False)
     if exp.shapley:
         names = _names(exp)
-        sh = Table(title="order-free (Shapley) split of the gap")
-        for h in ("group", *(names[m][1] for m in exp.metrics)):
-            sh.add_column(h)
+        sh = table("order-free (Shapley) split of the gap", ["group", *(names[m][1] for m in exp.metrics)],
+                   left=("group",))  # fmt: skip
         for name, v in exp.shapley.items():
             sh.add_row(name, *(_fmt(v[m], True) for m in exp.metrics))
         console.print(sh)

@@ -106,9 +106,8 @@ class Autoencoder(DetectorBase):
         if len(val_part):
             val = WindowBatches(train, win.starts[val_part], self.frames, batch_size=batch)
         history = compile_and_fit(
-            self.model, shuffled, validation=val, epochs=t["epochs"], learning_rate=t["learning_rate"],
-            on_epoch_end=on_epoch_end, optimizer=self.optimizer_settings,
-            loss_reduction=self.framework["loss_reduction"],
+            self.model, shuffled, validation=val, epochs=t["epochs"], options=self.compile_options(),
+            on_epoch_end=on_epoch_end,
         )  # fmt: skip
         return history
 

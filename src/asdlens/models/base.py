@@ -156,6 +156,15 @@ class DetectorBase:
         self.reference = reference
         self._backends: dict[str, Scorer] = {}
 
+    def compile_options(self, loss: Any = "mean_squared_error"):
+        """The :class:`~asdlens.models.training.CompileOptions` of this detector's Keras fit with ``loss``: the
+        learning rate and the framework's optimizer and loss-reduction settings."""
+        from .training import CompileOptions
+
+        return CompileOptions(learning_rate=self.training["learning_rate"], loss=loss,
+                              optimizer=self.optimizer_settings,
+                              loss_reduction=self.framework["loss_reduction"])  # fmt: skip
+
     # -- hooks ----------------------------------------------------------------------------------------------
     def _clip_embedding(self, clips: ClipSet, i: int) -> np.ndarray:
         raise NotImplementedError

@@ -100,11 +100,8 @@ class SectionClassifier(ClassifierBase):
             batches(fit_part, t["shuffle"]),
             validation=batches(val_part, False) if len(val_part) else None,
             epochs=t["epochs"],
-            learning_rate=t["learning_rate"],
-            loss="sparse_categorical_crossentropy",
+            options=self.compile_options("sparse_categorical_crossentropy"),
             on_epoch_end=on_epoch_end,
-            optimizer=self.optimizer_settings,
-            loss_reduction=self.framework["loss_reduction"],
         )
         self.reference = self.training_embeddings(train)
         return {"n_clips": train.n_clips, "n_vectors": len(win), "classes": self.classes, "history": history}

@@ -137,11 +137,8 @@ class MarginEmbedding(ClassifierBase):
             batches(fit_part, t["shuffle"], self.params["mixup"]),
             validation=batches(val_part, False, 0.0) if len(val_part) else None,
             epochs=t["epochs"],
-            learning_rate=t["learning_rate"],
-            loss=soft_cross_entropy,
+            options=self.compile_options(soft_cross_entropy),
             on_epoch_end=on_epoch_end,
-            optimizer=self.optimizer_settings,
-            loss_reduction=self.framework["loss_reduction"],
         )
 
     def head_scale(self) -> float:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +92,7 @@ def train_autoencoder(
         batch_size=batch_size,
         validation_split=validation_split,
         shuffle=shuffle,
-        learning_rate=learning_rate,
+        options=CompileOptions(learning_rate=learning_rate),
         on_epoch_end=on_epoch_end,
     )
 
@@ -101,28 +103,40 @@ def train_autoencoder(
 STEPS_PER_EXECUTION = 32
 
 
-def compile_model(
-    model,
-    *,
-    learning_rate: float | None = None,
-    loss="mean_squared_error",
-    steps_per_execution: int = STEPS_PER_EXECUTION,
-    optimizer=None,
-    loss_reduction: str = "mean",
-) -> None:
-    """``model.compile`` with Adam (Keras's default learning rate 0.001 unless ``learning_rate``), ``loss`` and
-    ``steps_per_execution`` training steps per call of the compiled train function.
+@dataclass(frozen=True)
+class CompileOptions:
+    """How :func:`compile_model` compiles a Keras model.
 
-    ``optimizer`` (:class:`asdlens.models.frameworks.OptimizerSettings`, its learning rate in place of
-    ``learning_rate``) and ``loss_reduction`` carry the framework settings
-    (:mod:`asdlens.models.keras_settings`); at Keras's defaults the optimizer and loss are Keras's own.
+    Attributes
+    ----------
+    learning_rate : float or None
+        Adam's learning rate; None keeps Keras's default 0.001 (``optimizer``'s, when given, wins).
+    loss : str or callable
+        A Keras loss (name or function).
+    optimizer : asdlens.models.frameworks.OptimizerSettings or None
+        The framework settings of Adam (:mod:`asdlens.models.keras_settings`); None is Keras's own Adam.
+    loss_reduction : str
+        ``training.loss_reduction`` (:mod:`asdlens.models.keras_settings`).
+    steps_per_execution : int
+        Training steps per call of the compiled train function (see :data:`STEPS_PER_EXECUTION`).
     """
+
+    learning_rate: float | None = None
+    loss: Any = "mean_squared_error"
+    optimizer: Any = None
+    loss_reduction: str = "mean"
+    steps_per_execution: int = STEPS_PER_EXECUTION
+
+
+def compile_model(model, options: CompileOptions = CompileOptions()) -> None:
+    """``model.compile`` with Adam, the loss and the steps per execution of ``options``; at Keras's defaults
+    (no framework settings) the optimizer and loss are Keras's own."""
     from .keras_settings import adam, reduced_loss
 
     model.compile(
-        optimizer=adam(optimizer, learning_rate),
-        loss=reduced_loss(loss, loss_reduction),
-        steps_per_execution=int(steps_per_execution),
+        optimizer=adam(options.optimizer, options.learning_rate),
+        loss=reduced_loss(options.loss, options.loss_reduction),
+        steps_per_execution=int(options.steps_per_execution),
     )
 
 
@@ -132,32 +146,20 @@ def compile_and_fit(
     y=None,
     *,
     epochs: int,
-    learning_rate: float | None = None,
-    loss="mean_squared_error",
+    options: CompileOptions = CompileOptions(),
     validation=None,
     on_epoch_end: Callable[[int, dict], None] | None = None,
-    optimizer=None,
-    loss_reduction: str = "mean",
     **fit_options,
 ) -> dict[str, list[float]]:
-    """:func:`compile_model` then ``model.fit``; returns the history as lists of floats.
+    """:func:`compile_model` with ``options``, then ``model.fit``; returns the history as lists of floats.
 
     ``x`` (and ``y``) are arrays or a ``keras.utils.PyDataset``; ``validation`` is passed as
     ``validation_data``; other keyword arguments go to ``fit`` (``batch_size``, ``shuffle``,
     ``validation_split`` for arrays). A PyDataset is fitted with ``shuffle=False``: it orders itself.
-    ``steps_per_execution`` (default :data:`STEPS_PER_EXECUTION`), ``optimizer`` and ``loss_reduction`` go to
-    :func:`compile_model`.
     """
     import keras
 
-    compile_model(
-        model,
-        learning_rate=learning_rate,
-        loss=loss,
-        steps_per_execution=fit_options.pop("steps_per_execution", STEPS_PER_EXECUTION),
-        optimizer=optimizer,
-        loss_reduction=loss_reduction,
-    )
+    compile_model(model, options)
     callbacks = []
     if on_epoch_end is not None:
 
