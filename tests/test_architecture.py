@@ -52,9 +52,6 @@ CLI_COMMANDS = {
 }
 #: Public functions with more than MAX_PARAMETERS parameters outside this part of the house issue.
 MANY_PARAMETERS_PENDING = {
-    "deploy/check.py:deploy_check",
-    "deploy/export.py:export_unit",
-    "deploy/export.py:export_run",
     "models/training.py:compile_and_fit",
 }
 

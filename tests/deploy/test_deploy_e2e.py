@@ -39,7 +39,7 @@ def run_dir(tmp_path_factory):
 
 
 def test_export_score_and_check(run_dir, tmp_path):
-    from asdlens.deploy import deploy_check, open_artifact
+    from asdlens.deploy import CheckOptions, deploy_check, open_artifact
 
     runner = CliRunner()
     out = tmp_path / "export"
@@ -66,7 +66,8 @@ def test_export_score_and_check(run_dir, tmp_path):
         rel = [abs(ours[k] - keras[k]) / keras[k] for k in keras]
         assert max(rel) < 1e-4
 
-    report = deploy_check(run_dir, tmp_path / "check", spread=0.01, progress=False, latency_clips=2)
+    report = deploy_check(run_dir, tmp_path / "check", check=CheckOptions(spread=0.01, latency_clips=2),
+                          progress=False)  # fmt: skip
     steps = {s["name"]: s for s in report["steps"]}
     assert list(steps) == ["keras", "savedmodel", "litert f32", "litert float16", "litert dynamic",
                            "litert int8", "onnx"]  # fmt: skip
@@ -86,12 +87,14 @@ def test_export_score_and_check(run_dir, tmp_path):
 
 @pytest.mark.parametrize("batchnorm, defect", [("keep", False), ("batch-stats", True)])
 def test_deploy_check_catches_a_conversion_defect(run_dir, tmp_path, batchnorm, defect):
-    from asdlens.deploy import deploy_check
+    from asdlens.deploy import CheckOptions, ExportOptions, deploy_check
 
+    check = CheckOptions(
+        formats=["litert"], quantizations=["none"], spread=0.01, latency_clips=1, parity_clips=1
+    )
     report = deploy_check(
-        run_dir, tmp_path / batchnorm, formats=["litert"], quantizations=["none"], spread=0.01,
-        batchnorm=batchnorm, progress=False, latency_clips=1, parity_clips=1,
-    )  # fmt: skip
+        run_dir, tmp_path / batchnorm, check=check, export=ExportOptions(batchnorm=batchnorm), progress=False
+    )
     defects = [f for f in report["flags"] if f["kind"] == "conversion defect"]
     assert bool(defects) == defect
     if defect:
