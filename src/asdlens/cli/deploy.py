@@ -66,7 +66,7 @@ def deploy_check_command(
         None,
         "--out",
         "-o",
-        help="Folder for deploy.json, the report and the artifacts (default: RUN_DIR/deploy).",
+        help="Folder for deploy.json, the report and the artifacts (default: deploy/ inside run_dir).",
     ),
     formats: str = typer.Option("savedmodel,litert,onnx", "--formats", help="Comma-separated formats."),
     quantize: str = typer.Option(
