@@ -120,3 +120,18 @@ def test_bad_inputs_are_named(run_dir, tmp_path):
     assert res.exit_code == 2
     assert "samples; the artifact takes exactly 16000" in res.output and ".wav:" in res.output
     np.testing.assert_equal(res.output.count("\n"), 1)  # one line
+
+
+def test_deploy_check_command_writes_into_the_run_folder_and_fits_80_columns(run_dir):
+    res = CliRunner().invoke(
+        app, ["deploy-check", str(run_dir), "--formats", "litert", "--quantize", "none,int8", "--spread", "0.01",
+              "--no-progress"], env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    report = json.loads((run_dir / "deploy" / "deploy.json").read_text())
+    assert [s["name"] for s in report["steps"]] == ["keras", "litert f32", "litert int8"]
+    assert (run_dir / "deploy" / "report.html").is_file() and f"wrote {run_dir / 'deploy'}" in res.output
+    assert max(len(line) for line in res.output.splitlines() if "deploy" not in line) <= 80, res.output
+    assert "…" not in res.output
+    int8 = report["steps"][2]["summary"]
+    assert f"{int8['max_rel']:.1e}" in res.output and f"{int8['auc']:.4f}" in res.output

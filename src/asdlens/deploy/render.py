@@ -26,8 +26,8 @@ STEP_NOTES = [
 ]
 
 #: Short names of the steps in the terminal's tables (a note spells them out).
-SHORT_STEP = {"keras (run)": "keras", "savedmodel": "saved", "litert f32": "f32", "litert float16": "f16", "litert dynamic": "dyn",
-              "litert int8": "int8", "onnx": "onnx"}  # fmt: skip
+SHORT_STEP = {"keras (run)": "keras", "savedmodel": "saved", "litert f32": "f32", "litert float16": "f16",
+              "litert dynamic": "dyn", "litert int8": "int8", "onnx": "onnx"}  # fmt: skip
 
 
 def step_cells(report: dict) -> list[dict[str, str]]:
@@ -141,7 +141,7 @@ def print_check(report: dict, console) -> None:
     named = [
         f"{_short(s['name'])}: {s['name']}" for s in report["steps"][1:] if _short(s["name"]) != s["name"]
     ]
-    notes(console, [*STEP_NOTES, "keras: the run's own scores; " + ", ".join(named)])
+    notes(console, [*STEP_NOTES, "; ".join(["keras: the run's own scores", *named])])
     headers, rows = id_rows(report)
     headers = ["ID", "keras", *(_short(s["name"]) for s in report["steps"][1:])]
     groups = column_groups(headers, rows, keep=2, width=console.width)
