@@ -6,7 +6,6 @@ The commands are parsed by the CLI's own click parser (``make_context``), not ru
 
 from __future__ import annotations
 
-import re
 import shlex
 from pathlib import Path
 

@@ -39,7 +39,7 @@ def run_dir(tmp_path_factory):
 
 
 def test_export_score_and_check(run_dir, tmp_path):
-    from asdlens.deploy import deploy_check, open_artifact
+    from asdlens.deploy import CheckOptions, deploy_check, open_artifact
 
     runner = CliRunner()
     out = tmp_path / "export"
@@ -66,7 +66,8 @@ def test_export_score_and_check(run_dir, tmp_path):
         rel = [abs(ours[k] - keras[k]) / keras[k] for k in keras]
         assert max(rel) < 1e-4
 
-    report = deploy_check(run_dir, tmp_path / "check", spread=0.01, progress=False, latency_clips=2)
+    report = deploy_check(run_dir, tmp_path / "check", check=CheckOptions(spread=0.01, latency_clips=2),
+                          progress=False)  # fmt: skip
     steps = {s["name"]: s for s in report["steps"]}
     assert list(steps) == ["keras", "savedmodel", "litert f32", "litert float16", "litert dynamic",
                            "litert int8", "onnx"]  # fmt: skip
@@ -86,12 +87,14 @@ def test_export_score_and_check(run_dir, tmp_path):
 
 @pytest.mark.parametrize("batchnorm, defect", [("keep", False), ("batch-stats", True)])
 def test_deploy_check_catches_a_conversion_defect(run_dir, tmp_path, batchnorm, defect):
-    from asdlens.deploy import deploy_check
+    from asdlens.deploy import CheckOptions, ExportOptions, deploy_check
 
+    check = CheckOptions(
+        formats=["litert"], quantizations=["none"], spread=0.01, latency_clips=1, parity_clips=1
+    )
     report = deploy_check(
-        run_dir, tmp_path / batchnorm, formats=["litert"], quantizations=["none"], spread=0.01,
-        batchnorm=batchnorm, progress=False, latency_clips=1, parity_clips=1,
-    )  # fmt: skip
+        run_dir, tmp_path / batchnorm, check=check, export=ExportOptions(batchnorm=batchnorm), progress=False
+    )
     defects = [f for f in report["flags"] if f["kind"] == "conversion defect"]
     assert bool(defects) == defect
     if defect:
@@ -117,3 +120,18 @@ def test_bad_inputs_are_named(run_dir, tmp_path):
     assert res.exit_code == 2
     assert "samples; the artifact takes exactly 16000" in res.output and ".wav:" in res.output
     np.testing.assert_equal(res.output.count("\n"), 1)  # one line
+
+
+def test_deploy_check_command_writes_into_the_run_folder_and_fits_80_columns(run_dir):
+    res = CliRunner().invoke(
+        app, ["deploy-check", str(run_dir), "--formats", "litert", "--quantize", "none,int8", "--spread", "0.01",
+              "--no-progress"], env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    report = json.loads((run_dir / "deploy" / "deploy.json").read_text())
+    assert [s["name"] for s in report["steps"]] == ["keras", "litert f32", "litert int8"]
+    assert (run_dir / "deploy" / "report.html").is_file() and f"wrote {run_dir / 'deploy'}" in res.output
+    assert max(len(line) for line in res.output.splitlines() if "deploy" not in line) <= 80, res.output
+    assert "…" not in res.output
+    int8 = report["steps"][2]["summary"]
+    assert f"{int8['max_rel']:.1e}" in res.output and f"{int8['auc']:.4f}" in res.output

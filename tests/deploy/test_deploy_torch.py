@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from asdlens.cli import app
 from asdlens.data.synth import generate
+from asdlens.engine import EngineOptions
 from asdlens.evaluate import read_anomaly_scores
 from asdlens.experiment import load_experiment, run_experiment
 
@@ -26,12 +27,14 @@ def run_dir(tmp_path_factory):
         n_test_anomaly=4, duration=2.0, seed=4,
     )  # fmt: skip
     exp = load_experiment("dcase2020-torch", ["training.epochs=3", "training.batch_size=128"])
-    run_experiment(exp, data_root=root, out_dir=base / "run", progress=False, report=False)
+    run_experiment(
+        exp, data_root=root, out_dir=base / "run", engine=EngineOptions(progress=False), report=False
+    )
     return base / "run"
 
 
 def test_torch_run_exports_to_onnx_and_passes_deploy_check(run_dir, tmp_path):
-    from asdlens.deploy import deploy_check, open_artifact
+    from asdlens.deploy import CheckOptions, deploy_check, open_artifact
 
     assert (run_dir / "models" / "pump.pt").is_file() and not (run_dir / "models" / "pump.keras").exists()
     out = tmp_path / "export"
@@ -47,8 +50,8 @@ def test_torch_run_exports_to_onnx_and_passes_deploy_check(run_dir, tmp_path):
         run = dict(read_anomaly_scores(run_dir / f"anomaly_score_pump_id_{mid}.csv"))
         assert ours.keys() == run.keys() and len(ours) == 8
         assert max(abs(ours[k] - run[k]) / run[k] for k in run) < 1e-4
-    report = deploy_check(run_dir, tmp_path / "check", formats=("onnx", "litert"), quantizations=("none",),
-                          spread=0.01, progress=False, latency_clips=2)  # fmt: skip
+    check = CheckOptions(formats=("onnx", "litert"), quantizations=("none",), spread=0.01, latency_clips=2)
+    report = deploy_check(run_dir, tmp_path / "check", check=check, progress=False)
     steps = {s["name"]: s for s in report["steps"]}
     assert list(steps) == ["keras", "litert f32", "onnx"]
     for name in ("litert f32", "onnx"):

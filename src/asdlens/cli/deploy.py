@@ -28,12 +28,13 @@ def export_command(
 ) -> None:
     """Export each unit of a run as one artifact: raw audio in, the clip's anomaly score out."""
     from ..deploy.export import export_run
+    from ..deploy.options import ExportOptions
 
     with user_errors():
+        options = ExportOptions(n_samples=samples, batchnorm=batchnorm, calibration_clips=calibration)
         infos = export_run(
-            run_dir, fmt, out, quantize=quantize, units=_names(unit), data_root=data, n_samples=samples,
-            batchnorm=batchnorm, calibration_clips=calibration,
-        )  # fmt: skip
+            run_dir, fmt, out, quantize=quantize, units=_names(unit), data_root=data, options=options
+        )
     for info in infos:
         typer.echo(
             f"{out / info.file}: {info.format} {info.quantization}, {info.size_bytes} bytes, "
@@ -62,7 +63,10 @@ def score_command(
 def deploy_check_command(
     run_dir: Path = typer.Argument(..., help="A finished `asdlens run` folder."),
     out: Path = typer.Option(
-        ..., "--out", "-o", help="Folder for deploy.json, the report and the artifacts."
+        None,
+        "--out",
+        "-o",
+        help="Folder for deploy.json, the report and the artifacts (default: deploy/ inside run_dir).",
     ),
     formats: str = typer.Option("savedmodel,litert,onnx", "--formats", help="Comma-separated formats."),
     quantize: str = typer.Option(
@@ -89,13 +93,15 @@ def deploy_check_command(
     # take their thread count per model).
     set_thread_budget(1)
     from ..deploy.check import deploy_check
+    from ..deploy.options import CheckOptions, ExportOptions, default_out
     from ..deploy.render import print_check, report_section
 
+    out = out if out is not None else default_out(run_dir)
     with user_errors():
-        report = deploy_check(
-            run_dir, out, formats=_names(formats), quantizations=_names(quantize), units=_names(unit),
-            data_root=data, spread=spread, seeds=seeds, batchnorm=batchnorm, progress=progress,
-        )  # fmt: skip
+        check = CheckOptions(formats=_names(formats) or (), quantizations=_names(quantize) or (), spread=spread,
+                             seeds=seeds)  # fmt: skip
+        report = deploy_check(run_dir, out, units=_names(unit), data_root=data, check=check,
+                              export=ExportOptions(batchnorm=batchnorm), progress=progress)  # fmt: skip
     console = Console()
     print_check(report, console)
     report_section(report).write(out)

@@ -2,17 +2,21 @@
 artifact's own runtime, and ``deploy_check``: what each step from Keras to int8 costs in score and AUC.
 
 >>> from asdlens.deploy import export_run, open_artifact, score_artifact, deploy_check
+>>> from asdlens.deploy import CheckOptions, ExportOptions  # the grouped options of export_run and deploy_check
 
 Importing this package imports no framework; TensorFlow, ai-edge-litert and onnxruntime load when used.
 """
 
 from .formats import BATCHNORM_MODES, FORMATS, QUANTIZATIONS, ArtifactInfo, read_artifact_info
+from .options import CheckOptions, ExportOptions
 
 __all__ = [
     "BATCHNORM_MODES",
     "FORMATS",
     "QUANTIZATIONS",
     "ArtifactInfo",
+    "CheckOptions",
+    "ExportOptions",
     "deploy_check",
     "export_run",
     "open_artifact",

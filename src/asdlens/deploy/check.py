@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,8 @@ from .check_constants import WITHIN_DB
 from .export import export_unit, write_graph
 from .families import family_for
 from .fold import network_function
-from .formats import FORMATS, QUANTIZATIONS, SUFFIX, path_size
+from .formats import SUFFIX, path_size
+from .options import CheckOptions, ExportOptions, default_out
 from .scoring import metrics_of, progress_bar, read_clip, score_groups
 from .scoring_graph import scoring_function
 
@@ -50,14 +52,13 @@ def step_name(fmt: str, quantize: str) -> str:
     return fmt
 
 
-def _steps(formats, quantizations) -> list[tuple[str, str]]:
-    for f in formats:
-        if f not in FORMATS:
-            raise ValueError(f"--formats: {f!r} is not a format; choose from {list(FORMATS)}")
-    for q in quantizations:
-        if q not in QUANTIZATIONS:
-            raise ValueError(f"--quantize: {q!r} is not a mode; choose from {list(QUANTIZATIONS)}")
-    return [(f, q) for f, q in (*LADDER, *BESIDE) if f in formats and (f != "litert" or q in quantizations)]
+def _steps(check: CheckOptions) -> list[tuple[str, str]]:
+    """The ladder's steps (then ONNX) that ``check`` asks for, in ladder order."""
+    return [
+        (f, q)
+        for f, q in (*LADDER, *BESIDE)
+        if f in check.formats and (f != "litert" or q in check.quantizations)
+    ]
 
 
 def _median_ms(fn, inputs) -> float | None:
@@ -93,7 +94,7 @@ def _frontend_parity(runtime, clips_audio, exact_power) -> dict:
 class _Unit:
     """Everything about one unit that every step reuses: groups, Keras scores, exact features, the model."""
 
-    def __init__(self, source, name: str, keras: dict, n_samples: int | None, parity_clips: int):
+    def __init__(self, source, name: str, keras: dict, export: ExportOptions, parity_clips: int):
         from ..features import melspectrogram
         from ..features.stacking import stack_frames
 
@@ -101,7 +102,7 @@ class _Unit:
         self.name = name
         self.model = source.load_model(name)
         self.groups = source.tests(name)
-        self.n_samples = n_samples or source.clip_length(name)
+        self.n_samples = export.n_samples or source.clip_length(name)
         ds = exp.dataset
         self.read = lambda c: read_clip(
             c, channel=ds.channel, sample_rate=exp.spec.sample_rate, n_samples=self.n_samples
@@ -117,49 +118,41 @@ class _Unit:
             lambda y: model(stack_frames(np.asarray(melspectrogram(y, exp.spec), np.float32), frames)),
             [self.read(c) for c in clips[:5]],
         )
-        self.calibration = source.calibration_clips(name, 50)
+        self.calibration = source.calibration_clips(name, export.calibration_clips)
 
 
 def deploy_check(
     run_dir: str | Path,
-    out_dir: str | Path,
+    out_dir: str | Path | None = None,
     *,
-    formats=FORMATS,
-    quantizations=QUANTIZATIONS,
-    units=None,
-    data_root=None,
-    spread: float | None = None,
-    seeds: int = 2,
-    batchnorm: str = "fold",
-    n_samples: int | None = None,
-    latency_clips: int = 10,
-    parity_clips: int = 20,
+    units: Sequence[str] | None = None,
+    data_root: str | Path | None = None,
+    check: CheckOptions | None = None,
+    export: ExportOptions | None = None,
     progress: bool = True,
 ) -> dict:
     """Run the deployment ladder on a finished run; write ``deploy.json`` and the artifacts into ``out_dir``.
+
+    >>> deploy_check("run", units=["pump"], check=CheckOptions(spread=0.01),
+    ...              export=ExportOptions(batchnorm="keep"))  # doctest: +SKIP
 
     Parameters
     ----------
     run_dir : path
         A finished ``asdlens run`` folder.
-    out_dir : path
-        Gets ``deploy.json``, ``artifacts/<step>/`` and ``probes/<step>/``.
-    formats, quantizations : sequence of str
-        The steps to take (ONNX only as float32, beside the ladder).
+    out_dir : path, optional
+        Gets ``deploy.json``, ``artifacts/<step>/`` and ``probes/<step>/`` (and ``seeds/``, the reseeded runs);
+        default ``run_dir/deploy`` (:data:`~asdlens.deploy.options.DEPLOY_FOLDER`).
     units : sequence of str, optional
         Units to check (default all).
     data_root : path, optional
         The run's data if it moved.
-    spread : float, optional
-        The AUC change per ID that counts as noise; None measures it by retraining ``seeds`` times.
-    seeds : int
-        Extra training seeds for the spread (ignored when ``spread`` is given).
-    batchnorm : {"fold", "keep", "batch-stats"}
-        How the exported networks treat BatchNorm (``batch-stats`` is the defect deploy-check must catch).
-    n_samples : int, optional
-        Exported clip length (default: the training clips').
-    latency_clips, parity_clips : int
-        Clips timed per step; clips whose exported frontend is compared with the NumPy backend.
+    check : CheckOptions, optional
+        The steps (formats, LiteRT modes), the spread or the seeds that measure it, clips timed and compared
+        (default ``CheckOptions()``).
+    export : ExportOptions, optional
+        How every step's graphs are built: clip length, BatchNorm (``batch-stats`` is the defect deploy-check
+        must catch), int8 calibration clips (default ``ExportOptions()``).
     progress : bool
 
     Returns
@@ -171,31 +164,30 @@ def deploy_check(
     from .source import open_run
     from .spread import keras_spread
 
-    steps = _steps(formats, quantizations)
+    check = check or CheckOptions()
+    export = export or ExportOptions()
+    steps = _steps(check)
     source = open_run(run_dir, data_root)
     exp = source.experiment
     names = list(units) if units else source.unit_names
     for name in names:
         source.unit(name)
-    out = Path(out_dir)
+    out = Path(out_dir) if out_dir is not None else default_out(run_dir)
     keras_scores = _keras_scores(source, names)
     keras_results = metrics_of([g for n in names for g in source.tests(n)], keras_scores, exp.metric.max_fpr)
-    if spread is None and seeds < 1:
-        raise ValueError(
-            "give a spread (--spread 0.01) or at least one extra seed (--seeds 1) to flag changes"
-        )
+    spread = check.spread
     spread_info = (
-        keras_spread(source, keras_results, seeds, out / "seeds", progress) if spread is None else None
+        keras_spread(source, keras_results, check.seeds, out / "seeds", progress) if spread is None else None
     )
     report = {
         "run_dir": str(source.run_dir.absolute()), "experiment": exp.name, "units": names,
-        "batchnorm": batchnorm, "machine": machine_info(), "tf_intra_op_threads": _tf_threads(),
+        "batchnorm": export.batchnorm, "machine": machine_info(), "tf_intra_op_threads": _tf_threads(),
         "spread": spread_info or {"given": spread}, "steps": [],
     }  # fmt: skip
     keras_step = {"name": "keras", "format": "keras", "quantization": "none", "units": {}, "ids": []}
     unit_state = {}
     for name in names:
-        u = unit_state[name] = _Unit(source, name, keras_scores, n_samples, parity_clips)
+        u = unit_state[name] = _Unit(source, name, keras_scores, export, check.parity_clips)
         keras_step["units"][name] = {
             "size_bytes": path_size(source.model_path(name)),
             "latency_ms": u.keras_ms,
@@ -205,7 +197,9 @@ def deploy_check(
     total = len(steps) * sum(2 * sum(len(g.clips) for g in unit_state[n].groups) for n in names)
     with progress_bar(progress, "deploy-check", total) as advance:
         for fmt, q in steps:
-            report["steps"].append(_step(source, unit_state, fmt, q, batchnorm, out, latency_clips, advance))
+            report["steps"].append(
+                _step(source, unit_state, (fmt, q), export, out, check.latency_clips, advance)
+            )
     from .verdict import annotate
 
     annotate(report, spread)
@@ -242,10 +236,13 @@ def _keras_scores(source, names) -> dict:
 
 
 def _step(
-    source, unit_state: dict, fmt: str, q: str, batchnorm: str, out: Path, latency_clips: int, advance
-) -> dict:
+    source, unit_state: dict, step_id: tuple[str, str], export: ExportOptions, out: Path, latency_clips: int,
+    advance,
+) -> dict:  # fmt: skip
     from .runtimes import Runtime
 
+    fmt, q = step_id
+    batchnorm = export.batchnorm
     exp = source.experiment
     name = step_name(fmt, q)
     folder = name.replace(" ", "-")
@@ -253,8 +250,8 @@ def _step(
     all_scores, all_exact = {}, {}
     for unit, u in unit_state.items():
         info = export_unit(
-            source, unit, fmt, q, out / "artifacts" / folder, n_samples=u.n_samples, batchnorm=batchnorm,
-            model=u.model,
+            source, unit, fmt, q, out / "artifacts" / folder,
+            options=dataclasses.replace(export, n_samples=u.n_samples), model=u.model,
         )  # fmt: skip
         runtime = Runtime(out / "artifacts" / folder / info.file, fmt)
         common = dict(

@@ -32,10 +32,10 @@ from .formats import (
     SUFFIX,
     ArtifactInfo,
     artifact_stem,
-    check_choice,
     check_format_quantization,
     path_size,
 )
+from .options import ExportOptions
 from .scoring_graph import check_exportable, graph_spec, scoring_function
 
 ONNX_OPSET = 17
@@ -197,9 +197,7 @@ def export_unit(
     quantize: str,
     out_dir: str | Path,
     *,
-    n_samples: int | None = None,
-    batchnorm: str = "fold",
-    calibration_clips: int = 50,
+    options: ExportOptions | None = None,
     model=None,
 ) -> ArtifactInfo:
     """Export one unit of a run; write the artifact and its sidecar into ``out_dir``.
@@ -210,13 +208,11 @@ def export_unit(
         From :func:`asdlens.deploy.source.open_run`.
     unit : str
         A unit name of the run (``pump``).
-    fmt, quantize, batchnorm : str
+    fmt, quantize : str
         See :mod:`asdlens.deploy.formats`.
     out_dir : path
-    n_samples : int or None
-        Input clip length; None takes the unit's training clips' length.
-    calibration_clips : int
-        Training clips in the int8 representative set (each gives all its vectors).
+    options : ExportOptions, optional
+        Clip length, BatchNorm mode, int8 calibration clips (default ``ExportOptions()``).
     model : keras.Model, optional
         The unit's trained model if already loaded.
 
@@ -226,11 +222,11 @@ def export_unit(
         Also written as ``<stem>.json`` beside the artifact.
     """
     check_format_quantization(fmt, quantize)
+    options = options or ExportOptions()
+    batchnorm = options.batchnorm
     exp = source.experiment
     u = source.unit(unit)
-    n_samples = int(n_samples) if n_samples is not None else source.clip_length(unit)
-    if n_samples < 1:
-        raise ValueError(f"--samples {n_samples} must be a positive number of samples")
+    n_samples = options.n_samples if options.n_samples is not None else source.clip_length(unit)
     check_exportable(exp.spec, exp.frames, n_samples, fmt)
     family = family_for(exp.model.name, exp.scoring.backend)
     model = model if model is not None else source.load_model(unit)
@@ -239,7 +235,7 @@ def export_unit(
         network=network_function(model, batchnorm=batchnorm), family=family, graph="score",
         magnitude="abs" if fmt == "onnx" else "backend",
     )  # fmt: skip
-    clips = source.calibration_clips(unit, calibration_clips) if quantize == "int8" else []
+    clips = source.calibration_clips(unit, options.calibration_clips) if quantize == "int8" else []
     representative = (lambda: (_fit(source.read(c), n_samples, c.path) for c in clips)) if clips else None
     stem = artifact_stem(unit, quantize)
     path = write_graph(
@@ -276,11 +272,12 @@ def export_run(
     quantize: str = "none",
     units: Sequence[str] | None = None,
     data_root: str | Path | None = None,
-    n_samples: int | None = None,
-    batchnorm: str = "fold",
-    calibration_clips: int = 50,
+    options: ExportOptions | None = None,
 ) -> list[ArtifactInfo]:
     """Export every unit (or ``units``) of a finished run: see :func:`export_unit`.
+
+    >>> export_run("run", "litert", "artifacts", quantize="int8",
+    ...            options=ExportOptions(calibration_clips=20))  # doctest: +SKIP
 
     Raises
     ------
@@ -291,23 +288,9 @@ def export_run(
     from .source import open_run
 
     check_format_quantization(fmt, quantize)
-    check_choice("batchnorm", batchnorm, ("fold", "keep", "batch-stats"))
-    if isinstance(calibration_clips, bool) or calibration_clips < 1:
-        raise ValueError(f"calibration_clips={calibration_clips!r} must be a positive number of clips")
+    options = options or ExportOptions()
     source = open_run(run_dir, data_root)
     names = list(units) if units else source.unit_names
     for name in names:
         source.unit(name)  # every name checked before the first export
-    return [
-        export_unit(
-            source,
-            name,
-            fmt,
-            quantize,
-            out_dir,
-            n_samples=n_samples,
-            batchnorm=batchnorm,
-            calibration_clips=calibration_clips,
-        )  # fmt: skip
-        for name in names
-    ]
+    return [export_unit(source, name, fmt, quantize, out_dir, options=options) for name in names]
