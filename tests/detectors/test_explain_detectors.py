@@ -30,7 +30,6 @@ def data(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.ci
 def test_explain_autoencoder_to_arcface_knn(data, tmp_path):
     result = explain("dcase2020", "arcface-knn", data_root=data, out_dir=tmp_path / "out", overrides=QUICK,
                      engine=QUIET, announce=lambda _: None)  # fmt: skip

@@ -31,7 +31,7 @@ def _fit(name, train, steps, monkeypatch):
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param("autoencoder", marks=pytest.mark.ci),
+        "autoencoder",
         pytest.param("adacos"),
         pytest.param("mobilenetv2"),
     ],

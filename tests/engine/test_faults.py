@@ -22,7 +22,7 @@ from asdlens.data.synth import generate
 from asdlens.engine import EngineOptions, FileIdentity, RunCache
 from asdlens.experiment import load_experiment, run_experiment
 
-pytestmark = [pytest.mark.slow, pytest.mark.ci]
+pytestmark = pytest.mark.slow  # CI keeps kill-and-resume in tests/protocol/test_run.py and test_repair.py
 SETS = ["training.epochs=40", "training.batch_size=64", "dataset.types=[pump,fan]"]
 
 

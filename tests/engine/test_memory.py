@@ -16,7 +16,7 @@ import pytest
 
 from asdlens.data.synth import generate
 
-pytestmark = [pytest.mark.slow, pytest.mark.ci]
+pytestmark = pytest.mark.slow
 MB = 2**20
 
 

@@ -29,7 +29,7 @@ from asdlens.explain import ExplainOptions, explain
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.ci]
+pytestmark = pytest.mark.slow  # make test (CI) keeps the first: a run on the cluster
 SETS = ["training.epochs=30", "training.batch_size=64"]
 CSVS = ["anomaly_score_fan_id_00.csv", "anomaly_score_pump_id_00.csv", "result.csv"]
 
@@ -69,6 +69,7 @@ def _ray_run(tree, out, sets=SETS, **kw):
                           engine=EngineOptions("ray", progress=False), report=False, **kw)  # fmt: skip
 
 
+@pytest.mark.ci
 def test_run_on_the_cluster_gives_the_inline_bytes(cluster, tree, inline_run, tmp_path):
     result = _ray_run(tree, tmp_path / "run")
     for name in ["results.json", *CSVS]:

@@ -117,15 +117,16 @@ class CompileOptions:
         The framework settings of Adam (:mod:`asdlens.models.keras_settings`); None is Keras's own Adam.
     loss_reduction : str
         ``training.loss_reduction`` (:mod:`asdlens.models.keras_settings`).
-    steps_per_execution : int
-        Training steps per call of the compiled train function (see :data:`STEPS_PER_EXECUTION`).
+    steps_per_execution : int or None
+        Training steps per call of the compiled train function; None: :data:`STEPS_PER_EXECUTION` (read when the
+        model is compiled).
     """
 
     learning_rate: float | None = None
     loss: Any = "mean_squared_error"
     optimizer: Any = None
     loss_reduction: str = "mean"
-    steps_per_execution: int = STEPS_PER_EXECUTION
+    steps_per_execution: int | None = None
 
 
 def compile_model(model, options: CompileOptions = CompileOptions()) -> None:
@@ -136,7 +137,7 @@ def compile_model(model, options: CompileOptions = CompileOptions()) -> None:
     model.compile(
         optimizer=adam(options.optimizer, options.learning_rate),
         loss=reduced_loss(options.loss, options.loss_reduction),
-        steps_per_execution=int(options.steps_per_execution),
+        steps_per_execution=int(options.steps_per_execution or STEPS_PER_EXECUTION),
     )
 
 
