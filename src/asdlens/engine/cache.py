@@ -124,8 +124,11 @@ class RunCache:
         self.root = Path(root)
 
     # -- features ---------------------------------------------------------------------------------------------
-    def feature_path(self, spec_key: str, channel: int, identity: FileIdentity) -> Path:
-        return self.root / "features" / f"{spec_key}-ch{channel}" / f"{identity.key()}.npy"
+    def feature_path(self, spec_key: str, channel: int | str, identity: FileIdentity) -> Path:
+        """A clip's log-mel entry: ``features/<spec>-ch<N>/`` for one channel, ``features/<spec>-<stage>/``
+        for a channel stage's key (both channels of a DCASE 2026 clip)."""
+        where = f"ch{channel}" if isinstance(channel, int) else channel
+        return self.root / "features" / f"{spec_key}-{where}" / f"{identity.key()}.npy"
 
     @staticmethod
     def bad_path(feature_path: Path) -> Path:

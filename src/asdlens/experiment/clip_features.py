@@ -19,12 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from ..features import MelSpec, melspectrogram
+from ..features.channels import ChannelSpec
 from ..features.stacking import n_vectors, stack_frames
 
 
-def logmels(batch: np.ndarray, spec: MelSpec) -> np.ndarray:
-    """Log-mel of a batch of equal-length clips with the numpy backend: ``[batch, n_mels, n_frames]``."""
-    return np.asarray(melspectrogram(batch, spec, backend="numpy"))
+def logmels(batch: np.ndarray, spec: MelSpec, channels: ChannelSpec | None = None) -> np.ndarray:
+    """Log-mel of a batch of equal-length clips with the numpy backend: ``[batch, n_mels, n_frames]``; with
+    ``channels``, the batch is ``[batch, 2, samples]`` (near, far) and goes through that channel stage first."""
+    return np.asarray(melspectrogram(batch, spec, backend="numpy", channels=channels))
 
 
 def check_length(logmel: np.ndarray, frames: int, *, path: str | Path) -> None:
@@ -67,22 +69,30 @@ def file_vectors(path: str | Path, spec: MelSpec, frames: int, *, channel: int =
     return stack_frames(logmel, frames)
 
 
-def _read_block(block, spec: MelSpec, channel: int) -> tuple[dict[int, np.ndarray], dict[int, str]]:
-    """Audio of ``block`` (``[(index, path)]``): ``({index: samples}, {index: problem})``."""
+def _read_block(
+    block, spec: MelSpec, channel: int | ChannelSpec
+) -> tuple[dict[int, np.ndarray], dict[int, str]]:
+    """Audio of ``block`` (``[(index, path)]``): ``({index: samples}, {index: problem})``; a channel stage
+    reads both channels (``[2, samples]``; another channel count is the file's problem)."""
     from ..data import AudioError, read_audio
 
     audio: dict[int, np.ndarray] = {}
     problems: dict[int, str] = {}
+    index, expect = (None, 2) if isinstance(channel, ChannelSpec) else (channel, None)
     for i, path in block:
         try:
-            audio[i] = read_audio(path, channel=channel, expect_sr=spec.sample_rate)
+            audio[i] = read_audio(path, channel=index, expect_sr=spec.sample_rate, expect_channels=expect)
         except AudioError as exc:
             problems[i] = str(exc)
     return audio, problems
 
 
 def file_logmels(
-    paths: Sequence[str | Path], spec: MelSpec, *, channel: int = 0, block_clips: int = 16
+    paths: Sequence[str | Path],
+    spec: MelSpec,
+    *,
+    channel: int | dict | ChannelSpec = 0,
+    block_clips: int = 16,
 ) -> Iterator[tuple[int, np.ndarray | None, str | None]]:
     """Log-mels of many files, computed in batches: ``(index, logmel, None)`` or ``(index, None, problem)``.
 
@@ -95,8 +105,9 @@ def file_logmels(
     ----------
     paths : sequence of path
     spec : MelSpec
-    channel : int
-        Channel of multi-channel files (MIMII: 0).
+    channel : int, ChannelSpec or dict
+        Channel of multi-channel files (MIMII: 0), or the channel stage of two-channel files (DCASE 2026: a
+        :class:`~asdlens.features.ChannelSpec` or its ``to_dict()``).
     block_clips : int
         Files per batch (memory: about ``block_clips`` x the float64 frames of one clip, and two blocks of audio).
 
@@ -110,6 +121,9 @@ def file_logmels(
     blocks = [list(enumerate(paths[s : s + block_clips], s)) for s in range(0, len(paths), block_clips)]
     if not blocks:
         return
+    if isinstance(channel, dict):
+        channel = ChannelSpec.from_dict(channel)
+    stage = channel if isinstance(channel, ChannelSpec) else None
     buffers: dict[int, np.ndarray] = {}  # one [block_clips, samples] array per clip length, reused per block
     with ThreadPoolExecutor(1, thread_name_prefix="asdlens-read") as reader:
         ahead = reader.submit(_read_block, blocks[0], spec, channel)
@@ -119,14 +133,14 @@ def file_logmels(
                 ahead = reader.submit(_read_block, blocks[k + 1], spec, channel)
             by_length: dict[int, list[int]] = {}
             for i, y in audio.items():
-                by_length.setdefault(y.shape[0], []).append(i)
+                by_length.setdefault(y.shape[-1], []).append(i)
             out: dict[int, np.ndarray] = {}
             for length, members in by_length.items():
                 if length not in buffers:
-                    buffers[length] = np.empty((block_clips, length), np.float32)
+                    buffers[length] = np.empty((block_clips, *audio[members[0]].shape), np.float32)
                 batch = buffers[length][: len(members)]
                 for row, i in enumerate(members):
                     batch[row] = audio[i]
-                out.update(zip(members, logmels(batch, spec), strict=True))
+                out.update(zip(members, logmels(batch, spec, stage), strict=True))
             for i, _ in block:
                 yield (i, out[i], None) if i in out else (i, None, problems[i])

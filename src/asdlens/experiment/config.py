@@ -19,6 +19,7 @@ from typing import Any
 
 from ..data.clips import LAYOUTS as DATA_LAYOUTS
 from ..features import MelSpec, resolve_spec
+from ..features.channels import ChannelSpec, resolve_channels
 from ..models import frameworks
 from ..models.families import MODEL_PARAMS
 from .checks import choice as _choice
@@ -286,7 +287,9 @@ SECTIONS = {
     "scoring": ScoringConfig,
     "metric": MetricConfig,
 }
-TOP_LEVEL = ("name", "description", "dataset", "frontend", "frames", "model", "training", "scoring", "metric")
+TOP_LEVEL = (
+    "name", "description", "dataset", "channels", "frontend", "frames", "model", "training", "scoring", "metric",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,10 @@ class Experiment:
     ----------
     name, description : str
     dataset : DatasetConfig
+    channels : asdlens.features.ChannelSpec
+        The channel stage in front of the frontend (DCASE 2026's near and far microphones); the default,
+        ``near``, reads ``dataset.channel`` as every earlier layout does. Written to YAML and keys only when
+        not the default, so configs and caches of mono runs are unchanged.
     preset : str or None
         The frontend preset the spec started from (for people; :attr:`spec` holds every value).
     spec : asdlens.features.MelSpec
@@ -312,6 +319,7 @@ class Experiment:
     name: str = "experiment"
     description: str = ""
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    channels: ChannelSpec = field(default_factory=ChannelSpec)
     preset: str | None = None
     spec: MelSpec = field(default_factory=MelSpec)
     frames: int = 5
@@ -325,6 +333,7 @@ class Experiment:
         if not isinstance(self.name, str) or not self.name:
             _fail("name", self.name, "must be a non-empty string")
         check_model_and_scoring(self.model, self.scoring)
+        _check_channels(self.channels, self.dataset)
         if self.training.epochs == 0 and self.model.checkpoint is None:
             _fail(
                 "training.epochs",
@@ -349,6 +358,16 @@ class Experiment:
         return frameworks.resolve(dataclasses.asdict(self.model), dataclasses.asdict(self.training))
 
     @property
+    def feature_channel(self) -> int | str:
+        """What the feature entries are read from, as caches name it: a channel index (``dataset.channel``
+        for ``near``, 1 for ``far``: the ``-ch<N>`` entries of every earlier run) or the channel stage's key."""
+        if self.channels.policy == "near":
+            return self.dataset.channel
+        if self.channels.policy == "far":
+            return 1
+        return f"cs{self.channels.key()}"
+
+    @property
     def input_dim(self) -> int:
         """Length of one stacked vector: ``n_mels * frames``."""
         return self.spec.n_mels * self.frames
@@ -371,6 +390,7 @@ class Experiment:
             "name": self.name,
             "description": self.description,
             "dataset": plain("dataset"),
+            **({"channels": self.channels.to_dict()} if complete or self.channels != ChannelSpec() else {}),
             "frontend": self.frontend_dict(),
             "frames": self.frames,
             "model": plain("model"),
@@ -423,6 +443,22 @@ class Experiment:
             raise ValueError(f"{source}: {exc}") from None
 
 
+def _check_channels(channels: ChannelSpec, dataset) -> None:
+    """Refuse the channel settings a run cannot use yet, naming the key."""
+    if channels.planes != 1:
+        _fail("channels.policy", channels.policy, "gives two feature planes; no detector family takes two yet "
+              "(choose near, far, mean or a subtraction)")  # fmt: skip
+    if channels.needs_transfer:
+        _fail(
+            "channels.transfer",
+            "fitted",
+            "is not yet estimated by a run (a per-unit job); choose clip or none",
+        )
+    if channels.policy != "near" and dataset.channel != 0:
+        _fail("dataset.channel", dataset.channel, f"selects one channel; channels.policy={channels.policy!r} "
+              "reads the near (0) and far (1) channels itself: leave dataset.channel at 0")  # fmt: skip
+
+
 def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
@@ -457,9 +493,14 @@ def _from_dict(data: dict[str, Any]) -> Experiment:
     except ValueError as exc:
         raise ValueError(f"frontend: {exc}") from None
     frames = data.get("frames", 5)
+    try:
+        channels = resolve_channels(data.get("channels") or {})
+    except ValueError as exc:
+        raise ValueError(f"channels: {exc}") from None
     return Experiment(
         name=data.get("name") or "experiment",
         description=data.get("description") or "",
+        channels=channels,
         preset=preset,
         spec=spec,
         frames=frames,
@@ -511,7 +552,7 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str])
     for key, value in overrides.items():
         section, dot, name = key.partition(".")
         if not dot:
-            if section not in TOP_LEVEL or section in SECTIONS or section == "frontend":
+            if section not in TOP_LEVEL or section in SECTIONS or section in ("frontend", "channels"):
                 allowed = ["name", "description", "frames"] + [
                     f"{s}.<field>" for s in (*SECTIONS, "frontend")
                 ]
@@ -526,8 +567,18 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str])
             if name != "preset":
                 out.setdefault("frontend", {})[name] = value
             continue
+        if section == "channels":
+            channel_fields = [f.name for f in fields(ChannelSpec)]
+            if name not in channel_fields:
+                raise ValueError(
+                    f"--set {key}: unknown field {name!r} of channels; allowed: {channel_fields}"
+                )
+            out.setdefault("channels", {})[name] = value
+            continue
         if section not in SECTIONS:
-            raise ValueError(f"--set {key}: unknown section {section!r}; allowed: {[*SECTIONS, 'frontend']}")
+            raise ValueError(
+                f"--set {key}: unknown section {section!r}; allowed: {[*SECTIONS, 'channels', 'frontend']}"
+            )
         allowed = [f.name for f in fields(SECTIONS[section])]
         if name not in allowed:
             raise ValueError(f"--set {key}: unknown field {name!r} of {section}; allowed: {allowed}")

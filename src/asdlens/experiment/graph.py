@@ -82,17 +82,19 @@ class JobBuilder:
         return self.identities[path]
 
     def feature_path(self, exp: Experiment, clip: Clip) -> Path:
-        return self.cache.feature_path(exp.spec.key(), exp.dataset.channel, self.identity(clip.path))
+        return self.cache.feature_path(exp.spec.key(), exp.feature_channel, self.identity(clip.path))
 
     def feature_jobs(self, exp: Experiment, clips: tuple[Clip, ...], what: str) -> list[Job]:
-        spec_key, channel = exp.spec.key(), exp.dataset.channel
+        spec_key, channel = exp.spec.key(), exp.feature_channel
+        # A channel index is read as one channel; any other stage travels as its spec (read both channels).
+        read = channel if isinstance(channel, int) else exp.channels.to_dict()
         jobs = []
         for start in range(0, len(clips), SHARD_CLIPS):
             shard = clips[start : start + SHARD_CLIPS]
             key = stable_key("features", spec_key, channel, [self.identity(c.path).key() for c in shard])
             payload = FeaturesPayload(
                 exp.spec.to_dict(),
-                channel,
+                read,
                 tuple((str(c.path), str(self.feature_path(exp, c))) for c in shard),
             )
             label = f"features {what} {start // SHARD_CLIPS + 1}"
@@ -107,7 +109,7 @@ class JobBuilder:
     def model_key(self, exp: Experiment, unit: Unit) -> str:
         return stable_key(
             "model",
-            {"spec": exp.spec.key(), "channel": exp.dataset.channel, "frames": exp.frames},
+            {"spec": exp.spec.key(), "channel": exp.feature_channel, "frames": exp.frames},
             [self.identity(c.path).key() for c in unit.train],
             exp.key_section("model"),
             exp.key_section("training"),

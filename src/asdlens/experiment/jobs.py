@@ -24,10 +24,11 @@ from ..engine import Job, JobKind, RunCache, Summary, note_progress
 
 @dataclass(frozen=True)
 class FeaturesPayload:
-    """A shard of clips: the spec (``MelSpec.to_dict()``), the channel, and per clip (audio, entry) paths."""
+    """A shard of clips: the spec (``MelSpec.to_dict()``), the channel (an index, or a channel stage's
+    ``ChannelSpec.to_dict()``), and per clip (audio, entry) paths."""
 
     spec: dict[str, Any]
-    channel: int
+    channel: int | dict[str, Any]
     clips: tuple[tuple[str, str], ...]
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,11 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..experiment import Experiment
+from ..features.channels import CHANNEL_FIELD_GROUPS
 from ..features.spec import FIELD_GROUPS
 from ..models.frameworks import SETTING_GROUPS
 
 SECTION_GROUPS = ("frames", "model", "training", "scoring", "metric", "dataset")
-GROUP_ORDER = tuple(FIELD_GROUPS) + ("frames", "model", *SETTING_GROUPS) + SECTION_GROUPS[2:]
+GROUP_ORDER = (
+    tuple(CHANNEL_FIELD_GROUPS)
+    + tuple(FIELD_GROUPS)
+    + ("frames", "model", *SETTING_GROUPS)
+    + SECTION_GROUPS[2:]
+)
 FRAMEWORK_FIELDS = frozenset(k for keys in SETTING_GROUPS.values() for k in keys)
 
 
@@ -100,6 +106,24 @@ def _fold_into_model(groups: list[Group]) -> list[Group]:
     return [merged if g is model else g for g in groups if g.name not in SETTING_GROUPS]
 
 
+def _channel_groups(ref: Experiment, mine: Experiment) -> list[Group]:
+    """The channel stage's groups (:data:`~asdlens.features.channels.CHANNEL_FIELD_GROUPS`, first in the
+    ladder: the stage runs before the frontend), by the fields as written; inert when taking a group's fields
+    leaves the stage's canonical form (what its key hashes) unchanged."""
+    a, b = ref.channels.to_dict(), mine.channels.to_dict()
+    groups = []
+    for name, names in CHANNEL_FIELD_GROUPS.items():
+        changed = tuple(f"channels.{f}" for f in names if a[f] != b[f])
+        if changed:
+            taken = dataclasses.replace(
+                ref.channels, **{k.split(".", 1)[1]: b[k.split(".", 1)[1]] for k in changed}
+            )
+            inert = taken.canonical() == ref.channels.canonical()
+            values = [{k: d[k.split(".", 1)[1]] for k in changed} for d in (a, b)]
+            groups.append(Group(name, changed, *values, inert))
+    return groups
+
+
 def differing_groups(ref: Experiment, mine: Experiment, *, order: list[str] | None = None) -> list[Group]:
     """The groups in which ``ref`` and ``mine`` differ, in ladder order.
 
@@ -110,7 +134,7 @@ def differing_groups(ref: Experiment, mine: Experiment, *, order: list[str] | No
         Group names in the order to walk; groups not named follow in the default order. Unknown names raise
         ``ValueError`` listing the known ones.
     """
-    groups = []
+    groups = _channel_groups(ref, mine)
     a, b = ref.spec.resolved().to_dict(), mine.spec.resolved().to_dict()
     ca, cb = ref.spec.canonical().to_dict(), mine.spec.canonical().to_dict()
     for name, names in FIELD_GROUPS.items():
