@@ -3,13 +3,13 @@ scan, auto detection, ``data check`` and the layout's readers."""
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from dcase_trees import labelled, text
+from dcase_trees import N_2026 as N
+from dcase_trees import labelled, tree_2026, wav2
 
 from asdlens.data import (
     AudioError,
@@ -20,46 +20,10 @@ from asdlens.data import (
 )
 from asdlens.data.check import check_tree
 
-N = 320  # samples per clip
 
-
-def wav2(path: Path, seed: int, channels: int = 2) -> Path:
-    """A small real 16-bit WAV whose channels differ (near louder than far)."""
-    rng = np.random.default_rng(seed)
-    data = (rng.standard_normal((N, channels)) * [3000, 800, 200][:channels]).astype(np.int16)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, data, 16000, subtype="PCM_16")
-    return path
-
-
-def type_folder(root: Path, machine_type: str, named: bool, *, eval_test: bool = False) -> None:
-    """One type of a 2026 part: 2 source + 1 target train clips, test clips (one per domain x label, or two
-    hidden evaluation names), ``attributes_00.csv`` (noise A in the source domain, B in the target);
-    ``named=False`` writes the README's empty ``_`` suffix instead of the attributes."""
-    value = {"source": "A", "target": "B"}
-    clips = [("train", d, 0, i) for d, n in (("source", 2), ("target", 1)) for i in range(n)]
-    if not eval_test:
-        clips += [("test", d, label, 0) for d in ("source", "target") for label in (0, 1)]
-    names = [
-        (split, labelled("00", d, split, label, i, f"noise_{value[d]}" if named else ""))
-        for split, d, label, i in clips
-    ]
-    names += [("test", f"section_00_{i:04d}.wav") for i in range(2 if eval_test else 0)]
-    for i, (split, name) in enumerate(names):
-        wav2(root / machine_type / split / name, seed=zlib.crc32(f"{machine_type}{i}".encode()))
-    rows = [f"{machine_type}/{split}/{name},noise,{value[name.split('_')[2]]}" for split, name in names
-            if name.count("_") > 3]  # fmt: skip
-    text(root / machine_type / "attributes_00.csv", ["file_name,d1p,d1v", *rows])
-
-
-@pytest.fixture
-def tree_2026(tmp_path) -> Path:
-    """``dev_data/`` (ToyCarEmu with attributes in the names, fan with the empty suffix) and ``eval_data/``
-    (ToyDrone: training clips + hidden test names)."""
-    type_folder(tmp_path / "dev_data", "ToyCarEmu", True)
-    type_folder(tmp_path / "dev_data", "fan", False)
-    type_folder(tmp_path / "eval_data", "ToyDrone", False, eval_test=True)
-    return tmp_path
+@pytest.fixture(name="tree_2026")
+def tree_2026_fixture(tmp_path) -> Path:
+    return tree_2026(tmp_path)
 
 
 def test_scan_finds_types_sections_domains_attributes_and_two_channels(tree_2026):
