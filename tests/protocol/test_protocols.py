@@ -49,7 +49,8 @@ def test_layout_table():
     )  # fmt: skip
     assert {s.channels for n, s in LAYOUT_SPECS.items() if n not in ("mimii", "dcase2026")} == {1}
     assert layout_spec("mimii").channels == 8  # MIMII's eight microphones (data check expects them)
-    assert layout_spec("dcase2026").channels == 2 and layout_spec("dcase2026").channel_names == ("near", "far")
+    spec_2026 = layout_spec("dcase2026")
+    assert spec_2026.channels == 2 and spec_2026.channel_names == ("near", "far")
     assert [n for n, s in LAYOUT_SPECS.items() if s.strict_channels] == ["dcase2026"]
     assert [layout_spec(n).naming for n in ("dcase2022", "dcase2025", "dcase2026")] == ["dcase2022"] * 3
     with pytest.raises(ValueError, match=r"layout='dcase2027' is not allowed; choose one of \['dcase2020'"):

@@ -65,7 +65,8 @@ def test_dcase2026_published_scores_carry_sources_and_the_secondary_marker():
     rows = {r.system: r for r in table.official_scores()}
     assert rows["MSE"].secondary and rows["Fujimura_MERL_task2_3 (winner)"].secondary
     assert rows["Fujimura_MERL_task2_3 (winner)"].value == 0.7024
-    assert not rows["BEATs complex subtraction (kasahart)"].secondary  # published by the party that measured it
+    # published by the party that measured it
+    assert not rows["BEATs complex subtraction (kasahart)"].secondary
     assert all(r.source for r in rows.values())
     dev = reference("dcase2026-dev")
     assert (dev.official_score("MSE"), dev.official_score("MAHALA")) == (0.5666, 0.5766)
