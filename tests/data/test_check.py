@@ -104,7 +104,7 @@ def test_check_tree_without_clips(tmp_path):
     (tmp_path / "fan" / "train" / "x.wav").write_text("nothing")
     report = check_tree(tmp_path)
     assert not report.ok
-    assert "no DCASE 2020-2025 or MIMII clips found" in report.problems[0][1]
+    assert "no DCASE 2020-2026 or MIMII clips found" in report.problems[0][1]
 
 
 def test_module_entry_point(dcase_tree):

@@ -100,7 +100,7 @@ def test_scan_errors(tmp_path):
     with pytest.raises(ValueError, match="layout='dcase' is not allowed"):
         scan(tmp_path, "dcase")
     (tmp_path / "a.wav").write_bytes(b"")
-    with pytest.raises(ValueError, match="no DCASE 2020-2025 or MIMII clips found among 1 WAV file"):
+    with pytest.raises(ValueError, match="no DCASE 2020-2026 or MIMII clips found among 1 WAV file"):
         scan(tmp_path)
     with pytest.raises(ValueError, match="not a folder"):
         scan(tmp_path / "a.wav")

@@ -88,7 +88,7 @@ def test_overrides():
         (["model.per=clip"], r"model.per='clip'"),
         (["training.validation_split=1"], r"validation_split=1.0 must be a number in \[0, 1\)"),
         (["metric.max_fpr=0"], r"metric.max_fpr=0 must be a number in \(0, 1\]"),
-        (["dataset.layout=dcase2026"], r"dataset.layout='dcase2026' is not allowed.*'dcase2025', 'auto'"),
+        (["dataset.layout=dcase2027"], r"dataset.layout='dcase2027' is not allowed.*'dcase2026', 'auto'"),
         (["dataset.ids=[ab]"], r"dataset.ids=.*machine ID"),
         (["frontend.n_fft=-1"], r"frontend: MelSpec.n_fft=-1"),
         (["epochs"], r"--set 'epochs' must look like section.field=value"),

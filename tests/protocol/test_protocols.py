@@ -47,12 +47,17 @@ def test_every_layout_has_one_protocol_that_agrees_with_the_data_layer():
 
 
 def test_layout_table():
-    assert LAYOUTS == ("dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025")
-    assert {s.channels for n, s in LAYOUT_SPECS.items() if n != "mimii"} == {1}
+    assert LAYOUTS == (
+        "dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025", "dcase2026"
+    )  # fmt: skip
+    assert {s.channels for n, s in LAYOUT_SPECS.items() if n not in ("mimii", "dcase2026")} == {1}
     assert layout_spec("mimii").channels == 8  # MIMII's eight microphones (data check expects them)
-    assert [layout_spec(n).naming for n in ("dcase2022", "dcase2025")] == ["dcase2022", "dcase2022"]
-    with pytest.raises(ValueError, match=r"layout='dcase2026' is not allowed; choose one of \['dcase2020'"):
-        layout_spec("dcase2026")
+    spec_2026 = layout_spec("dcase2026")
+    assert spec_2026.channels == 2 and spec_2026.channel_names == ("near", "far")
+    assert [n for n, s in LAYOUT_SPECS.items() if s.strict_channels] == ["dcase2026"]
+    assert [layout_spec(n).naming for n in ("dcase2022", "dcase2025", "dcase2026")] == ["dcase2022"] * 3
+    with pytest.raises(ValueError, match=r"layout='dcase2027' is not allowed; choose one of \['dcase2020'"):
+        layout_spec("dcase2027")
 
 
 def test_group_key_label_slug_and_order():

@@ -45,8 +45,31 @@ def test_unknown_table_and_type():
         "dcase2023-eval",
         "dcase2024-eval",
         "dcase2025-eval",
+        "dcase2026-eval",
+        "dcase2026-dev",
     }
     with pytest.raises(ValueError, match="unknown reference table 'dcase2021'.*dcase2020-dev"):
         reference("dcase2021")
     with pytest.raises(ValueError, match="no rows for machine type 'drill'"):
         reference("dcase2020-dev").type_average("drill")
+
+
+def test_dcase2026_published_scores_carry_sources_and_the_secondary_marker():
+    table = reference("dcase2026-eval")
+    assert "could not be read" in table.source and "secondary" in table.source
+    assert (table.official_score("MSE"), table.official_score("MAHALA")) == (0.5980, 0.5476)
+    by_channels = {r.channels: r.value for r in table.official_scores() if "kasahart" in r.system}
+    assert by_channels == {
+        "near": 0.6284, "far": 0.5836, "magnitude_subtraction": 0.6233, "complex_subtraction": 0.6684
+    }  # fmt: skip
+    rows = {r.system: r for r in table.official_scores()}
+    assert rows["MSE"].secondary and rows["Fujimura_MERL_task2_3 (winner)"].secondary
+    assert rows["Fujimura_MERL_task2_3 (winner)"].value == 0.7024
+    # published by the party that measured it
+    assert not rows["BEATs complex subtraction (kasahart)"].secondary
+    assert all(r.source for r in rows.values())
+    dev = reference("dcase2026-dev")
+    assert (dev.official_score("MSE"), dev.official_score("MAHALA")) == (0.5666, 0.5766)
+    assert dev.section_value("MSE", "fan", "00", "auc_source") is None  # no per-type values published
+    with pytest.raises(ValueError, match="excerpt"):
+        table.official_values("MSE")

@@ -50,7 +50,7 @@ def _progress(description: str):
 def check(
     root: Path = typer.Argument(..., help="Dataset root (or any folder inside it)."),
     layout: str = typer.Option(
-        "auto", help="auto | dcase2020 | mimii | dcase2021 | dcase2022 | dcase2023 | dcase2024 | dcase2025"
+        "auto", help="auto | dcase2020 | mimii | dcase2021 | dcase2022 | ... | dcase2025 | dcase2026"
     ),
     sample_rate: int = typer.Option(16000, "--sr", help="Required sample rate in Hz."),
     channels: int = typer.Option(
@@ -134,7 +134,7 @@ def check(
 def synth(
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write the tree into (new or empty)."),
     layout: str = typer.Option(
-        "dcase2020", help="dcase2020 | mimii | dcase2021 | dcase2022 | dcase2023 | dcase2024 | dcase2025"
+        "dcase2020", help="dcase2020 | mimii | dcase2021 | dcase2022 | ... | dcase2025 | dcase2026"
     ),
     types: str = typer.Option(None, help="Comma-separated machine types, e.g. pump,fan (default: all)."),
     ids: str = typer.Option(

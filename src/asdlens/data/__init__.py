@@ -1,4 +1,4 @@
-"""Datasets: DCASE Task 2 (2020-2025) and MIMII trees, audio reading and validation, a synthetic generator.
+"""Datasets: DCASE Task 2 (2020-2026) and MIMII trees, audio reading and validation, a synthetic generator.
 
 >>> from asdlens.data import scan, read_audio, mimii_split
 >>> tree = scan("dev_data", ground_truth="dcase2023_task2_evaluator")  # doctest: +SKIP
@@ -22,6 +22,7 @@ from .clips import (
     select,
 )
 from .ground_truth import GroundTruth, apply_ground_truth, read_ground_truth
+from .layout_audio import layout_channel_problem, read_layout_audio, read_policy_audio
 from .layouts import (
     DCASE2020_TYPES,
     MIMII_IDS,
@@ -67,6 +68,9 @@ __all__ = [
     "parse_attribute_suffix",
     "parse_labelled_name",
     "read_audio",
+    "read_layout_audio",
+    "read_policy_audio",
+    "layout_channel_problem",
     "read_ground_truth",
     "scan",
     "select",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clips import LAYOUT_SPECS, Clip, DataWarning, ScanResult
+from .layout_audio import layout_channel_problem
 from .layouts import NoClipsError, is_wav, scan
 from .wavfile import inspect_wav
 
@@ -111,11 +112,12 @@ def check_tree(
     Parameters
     ----------
     root : path
-    layout : {"auto", "dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025"}
+    layout : {"auto", "dcase2020", "mimii", "dcase2021", "dcase2022", ..., "dcase2025", "dcase2026"}
     expect_sr : int
         Required sample rate (Hz).
     expect_channels : int or None
-        Required channel count; default from the layout (1 for the DCASE layouts, 8 for mimii).
+        Required channel count; default from the layout (1 for DCASE 2020-2025, 8 for mimii, 2 for dcase2026:
+        a 2026 file with another count is reported with the channels expected, ``[0 near, 1 far]``).
     progress : callable or None
         ``progress(done, total)`` after each file.
     ground_truth : path, sequence of paths, or None
@@ -140,6 +142,8 @@ def check_tree(
         return CheckReport(scan=fallback, counts={}, problems=problems, ignored=ignored)
 
     channels = expect_channels if expect_channels is not None else LAYOUT_CHANNELS[result.layout]
+    # A layout that names its channels (2026: near, far) says so in its message; the others keep theirs.
+    by_layout = expect_channels is None and LAYOUT_SPECS[result.layout].strict_channels
     problems: list[tuple[Path, str]] = []
     ignored: list[Path] = []
     for path, reason in result.skipped:
@@ -151,7 +155,11 @@ def check_tree(
     frames: dict[Path, tuple[int, int]] = {}
     total = len(result.clips)
     for done, clip in enumerate(result.clips, 1):
-        info, found = inspect_wav(clip.path, expect_sr=expect_sr, expect_channels=channels)
+        info, found = inspect_wav(
+            clip.path, expect_sr=expect_sr, expect_channels=None if by_layout else channels
+        )
+        wrong = layout_channel_problem(info.channels, result.layout) if by_layout and info else None
+        found += [wrong] if wrong else []
         problems += [(clip.path, p) for p in found]
         if info is not None and info.frames:
             frames[clip.path] = (info.frames, info.sample_rate)

@@ -1,4 +1,4 @@
-"""Clip records: one frozen row per audio file of a DCASE Task 2 (2020-2025) or MIMII tree."""
+"""Clip records: one frozen row per audio file of a DCASE Task 2 (2020-2026) or MIMII tree."""
 
 from __future__ import annotations
 
@@ -19,27 +19,40 @@ class LayoutSpec:
         The layout (``dataset.layout``).
     naming : str
         The file-naming scheme its parser reads: ``"dcase2020"``, ``"mimii"``, ``"dcase2021"`` or ``"dcase2022"``
-        (DCASE 2022-2025 share one naming, which is why ``auto`` cannot always tell those years apart).
+        (DCASE 2022-2026 share one naming, which is why ``auto`` cannot always tell those years apart).
     unit : {"id", "section"}
         What ``Clip.machine_id`` holds: a machine ID or a section number. A section layout also has domains
         and attributes.
     channels : int
         Channels of its WAV files (``asdlens data check`` expects them; ``dataset.channel`` picks one).
+    channel_names : tuple of str
+        What each channel is, where the layout fixes it: DCASE 2026 ``("near", "far")`` (channel 0 the
+        microphone near the machine, channel 1 the far one). A layout that names its channels is strict: every
+        reader refuses a file with another channel count (:func:`asdlens.data.read_layout_audio`, the tfds
+        builder, ``tf_dataset``), as the official 2026 loader asserts a multi-channel file. Empty for the
+        others (their count is checked by ``asdlens data check`` only, as before).
     """
 
     name: str
     naming: str
     unit: str
     channels: int
+    channel_names: tuple[str, ...] = ()
 
     @property
     def sections(self) -> bool:
         """Whether the unit of evaluation is a section (DCASE 2021 on)."""
         return self.unit == "section"
 
+    @property
+    def strict_channels(self) -> bool:
+        """Whether every reader refuses a file whose channel count is not :attr:`channels` (DCASE 2026)."""
+        return bool(self.channel_names)
+
 
 #: Every layout :func:`asdlens.data.scan` reads, in this order: the first two are the original ones (auto
-#: detection prefers them on a tie, as before). Every DCASE year is mono; MIMII has 8 microphones.
+#: detection prefers them on a tie, as before). DCASE 2020-2025 are mono; MIMII has 8 microphones; DCASE 2026 has
+#: two (near on the left, far on the right: nttcslab/dcase2023_task2_baseline_ae v5.x README @ 9b64dc4).
 LAYOUT_SPECS: dict[str, LayoutSpec] = {
     spec.name: spec
     for spec in (
@@ -47,6 +60,7 @@ LAYOUT_SPECS: dict[str, LayoutSpec] = {
         LayoutSpec("mimii", "mimii", "id", 8),
         LayoutSpec("dcase2021", "dcase2021", "section", 1),
         *(LayoutSpec(f"dcase{year}", "dcase2022", "section", 1) for year in (2022, 2023, 2024, 2025)),
+        LayoutSpec("dcase2026", "dcase2022", "section", 2, ("near", "far")),
     )
 }
 LAYOUTS = tuple(LAYOUT_SPECS)
@@ -80,7 +94,7 @@ class Clip:
         ``"pump"``, ``"fan"``, ``"ToyCar"``, ... as spelled in the tree.
     machine_id : str
         The unit of evaluation, two digits: the machine ID (DCASE 2020, MIMII: ``"00"`` from ``id_00``) or the
-        section (DCASE 2021-2025: ``"03"`` from ``section_03``). Code that groups clips by
+        section (DCASE 2021-2026: ``"03"`` from ``section_03``). Code that groups clips by
         ``(machine_type, snr, machine_id)`` therefore groups 2021+ clips by section, as the evaluators do.
     split : {"train", "test", "supplemental"} or None
         The folder (``source_test``/``target_test`` count as "test"; "supplemental" is DCASE 2025's
@@ -95,10 +109,10 @@ class Clip:
     index : int
         The number in the file name (``00000012`` -> 12, ``section_00_source_test_normal_0012_...`` -> 12).
     domain : {"source", "target"} or None
-        DCASE 2021-2025: the domain from the file name or the ground truth; None where it is unknown (an
+        DCASE 2021-2026: the domain from the file name or the ground truth; None where it is unknown (an
         evaluation test file of 2022+ without ground truth) or the layout has none (DCASE 2020, MIMII).
     attributes : tuple of (str, str) pairs, or None
-        DCASE 2021-2025: the clip's attributes (domain-shift parameters), from ``attributes_XX.csv`` where the
+        DCASE 2021-2026: the clip's attributes (domain-shift parameters), from ``attributes_XX.csv`` where the
         tree has one, then from the file name (``car_A1_spd_28V`` -> ``(("car", "A1"), ("spd", "28V"))``; a
         suffix that does not split into key/value pairs is kept whole as ``(("attribute", suffix),)``).
         None means unknown: hidden (2024/2025 ``noAttribute`` names), or a test name that carries none.
@@ -129,7 +143,7 @@ class Clip:
 
     @property
     def section(self) -> str:
-        """The section (DCASE 2021-2025); the same field as ``machine_id``."""
+        """The section (DCASE 2021-2026); the same field as ``machine_id``."""
         return self.machine_id
 
     @property
@@ -161,7 +175,7 @@ def select(
 ) -> list[Clip]:
     """The clips whose fields match: each option is one value, a sequence of allowed values, or None (any).
 
-    ``machine_id`` also selects sections (DCASE 2021-2025 keep the section there).
+    ``machine_id`` also selects sections (DCASE 2021-2026 keep the section there).
     """
     return [
         c
@@ -250,8 +264,27 @@ class ScanResult:
         return sorted({c.machine_id for c in self.clips if machine_type in (None, c.machine_type)})
 
     def sections(self, machine_type: str | None = None) -> list[str]:
-        """The sections (DCASE 2021-2025; the same as :meth:`machine_ids`)."""
+        """The sections (DCASE 2021-2026; the same as :meth:`machine_ids`)."""
         return self.machine_ids(machine_type)
+
+    @property
+    def channels(self) -> int:
+        """The channel count every clip of the layout has (:attr:`LayoutSpec.channels`: 2 for DCASE 2026)."""
+        return LAYOUT_SPECS[self.layout].channels
+
+    def channel_counts(self) -> dict[int | None, int]:
+        """How many clips have each channel count, read from the files' headers (None: the header could not
+        be read; ``asdlens data check`` says why). A clean DCASE 2026 tree gives ``{2: len(self)}``."""
+        from .wavfile import AudioError, wav_info
+
+        counts: dict[int | None, int] = {}
+        for clip in self.clips:
+            try:
+                n: int | None = wav_info(clip.path).channels
+            except AudioError:
+                n = None
+            counts[n] = counts.get(n, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))
 
     @property
     def snrs(self) -> list[int | None]:

@@ -1,7 +1,8 @@
-"""DCASE 2022-2025 Task 2: one naming for four years, the year told apart by types, sections and markers.
+"""DCASE 2022-2026 Task 2: one naming for five years, the year told apart by types, sections, markers, channels.
 
 Facts (Kota-Dohi/dcase2022_task2_baseline_ae and nttcslab/dcase2023_task2_baseline_ae READMEs and
-``datasets/machine_type_202{3,4,5}_{dev,eval}.yaml``; the evaluators' ground truth; docs/dcase2021-2025.md):
+``datasets/machine_type_202{3,4,5,6}_{dev,eval}.yaml``; the evaluators' ground truth; docs/dcase2021-2025.md,
+docs/dcase2026.md):
 
 - ``<type>/train/section_00_{source,target}_train_normal_0000_<attributes>.wav`` (990 source + 10 target per
   section), ``<type>/test/section_00_{source,target}_test_{normal,anomaly}_0000_<attributes>.wav`` (50 per
@@ -13,19 +14,27 @@ Facts (Kota-Dohi/dcase2022_task2_baseline_ae and nttcslab/dcase2023_task2_baseli
   evaluation set has its own types each year;
 - 2024/2025 hide some types' attributes (``..._0001_noAttribute.wav``); 2025 adds
   ``<type>/supplemental/section_00_machine_0001_.wav``;
-- the baseline's ``tools/rename_eval_wav.py`` writes ``test_rename/``, a copy of ``test/`` with the true names.
+- the baseline's ``tools/rename_eval_wav.py`` writes ``test_rename/``, a copy of ``test/`` with the true names;
+- 2026 keeps the 2023-2025 names, section 00 and counts, but every clip has **two channels** (near microphone on
+  the left, far on the right), new development types (``ToyCar``, ``fan`` and five ``...Emu`` types with emulated
+  two-microphone paths) and evaluation types (``ToyDrone`` and ``ToothBrush`` return from 2023/2024); README,
+  ``datasets/machine_type_2026_{dev,eval}.yaml`` and ``datasets/download_path_2026.yaml`` of
+  nttcslab/dcase2023_task2_baseline_ae v5.x @ 9b64dc4. A 2026 tree is told from 2023-2025 by those types or,
+  where its types are shared (ToyCar, fan, ToyDrone, ToothBrush), by its files' channel count.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .clips import Clip
 from .sections import parse_attribute_suffix, parse_labelled_name
 
-YEARS = ("dcase2022", "dcase2023", "dcase2024", "dcase2025")
+YEARS = ("dcase2022", "dcase2023", "dcase2024", "dcase2025", "dcase2026")
+#: The years whose clips are mono (2026 is two-channel).
+MONO_YEARS = YEARS[:4]
 _DEV_2023 = ("ToyCar", "ToyTrain", "bearing", "fan", "gearbox", "slider", "valve")
 #: Machine types per layout: (development, evaluation).
 TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -58,13 +67,25 @@ TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "ToyRCCar",
         ),
     ),
+    "dcase2026": (
+        ("ToyCar", "ToyCarEmu", "bearingEmu", "fan", "gearboxEmu", "sliderEmu", "valveEmu"),
+        ("BlowerDustCollector", "Sander", "SewingMachine", "ToothBrush", "ToyDrone"),
+    ),
 }
+#: Types no year but 2026 has: their presence alone says 2026.
+TYPES_2026_ONLY = tuple(
+    sorted(
+        set(TYPES["dcase2026"][0] + TYPES["dcase2026"][1])
+        - {t for year in MONO_YEARS for part in TYPES[year] for t in part}
+    )
+)
 #: Sections per layout: (development, evaluation).
 SECTIONS = {
     "dcase2022": (("00", "01", "02"), ("03", "04", "05")),
     "dcase2023": (("00",), ("00",)),
     "dcase2024": (("00",), ("00",)),
     "dcase2025": (("00",), ("00",)),
+    "dcase2026": (("00",), ("00",)),
 }
 #: Types whose attributes the file names hide (``noAttribute``): 2024 README "Ground truth attributes"; 2025
 #: from the published correspondence files (inferred: the README does not list them).
@@ -94,7 +115,7 @@ PATTERN = (
 
 
 def parse_dcase2022(path: Path, layout: str = "dcase2022") -> Clip | str:
-    """A :class:`Clip` for a DCASE 2022-2025 path (``layout`` names the year), or the reason it is not one.
+    """A :class:`Clip` for a DCASE 2022-2026 path (``layout`` names the year), or the reason it is not one.
 
     Names with a known published defect (2024 RoboticArm without ``_test_``, the README's
     ``section_03_test_0000.wav``) parse; :func:`name_warnings` reports them.
@@ -177,16 +198,28 @@ def eval_name(name: str) -> str:
     return f"section_{m.group(1)}_{m.group(2)}.wav" if m else name
 
 
-def guess_year(clips: list[Clip], hints: set[str]) -> tuple[str, str, tuple[str, ...]]:
-    """Which of 2022-2025 a tree in the shared naming is.
+def guess_year(
+    clips: list[Clip], hints: set[str], channels: Collection[int] = ()
+) -> tuple[str, str, tuple[str, ...]]:
+    """Which of 2022-2026 a tree in the shared naming is.
+
+    Parameters
+    ----------
+    clips : list of Clip
+        The tree's clips, parsed in the shared naming.
+    hints : set of str
+        Years named by the tree's folders (``dcase2023t2`` ...).
+    channels : collection of int
+        Channel counts read from a sample of the files' headers (empty: unknown).
 
     Returns
     -------
     (layout, reason, candidates)
         ``candidates`` lists every year the evidence allows (more than one: the choice is a guess, and the
         caller warns). The evidence, strongest first: a ``dcaseYYYY`` folder name; sections other than 00
-        (2022); evaluation types of one year; a ``supplemental/`` folder (2025); which types say ``noAttribute``
-        (gearbox: 2024, bearing: 2025).
+        (2022); a type only 2026 has, or two-channel files (2026, the only stereo year); evaluation types of
+        one of 2023-2025; a ``supplemental/`` folder (2025); which types say ``noAttribute`` (gearbox: 2024,
+        bearing: 2025).
     """
     named = sorted(hints & set(YEARS))
     if len(named) == 1:
@@ -195,7 +228,12 @@ def guess_year(clips: list[Clip], hints: set[str]) -> tuple[str, str, tuple[str,
     sections = {c.machine_id for c in clips}
     if sections - {"00"}:
         return "dcase2022", "sections other than 00 (only 2022 has sections 01-05)", ("dcase2022",)
-    by_eval = [y for y in YEARS[1:] if types & set(TYPES[y][1])]
+    only_2026 = sorted(types & set(TYPES_2026_ONLY))
+    if only_2026:
+        return "dcase2026", f"DCASE 2026 machine types ({', '.join(only_2026)})", ("dcase2026",)
+    if 2 in channels:
+        return "dcase2026", "two-channel WAV files (DCASE 2026 is the only two-channel year)", ("dcase2026",)
+    by_eval = [y for y in MONO_YEARS[1:] if types & set(TYPES[y][1])]
     if len(by_eval) == 1:
         return by_eval[0], f"evaluation machine types of {by_eval[0]}", (by_eval[0],)
     if any(c.split == "supplemental" for c in clips):
@@ -207,5 +245,5 @@ def guess_year(clips: list[Clip], hints: set[str]) -> tuple[str, str, tuple[str,
             return fits[0], f"noAttribute names for {', '.join(sorted(hidden))}", (fits[0],)
         if fits:
             return fits[0], "noAttribute names (2024 or 2025)", tuple(fits)
-    candidates = ("dcase2023", "dcase2024", "dcase2025")
+    candidates = ("dcase2023", "dcase2024", "dcase2025") + (() if channels else ("dcase2026",))
     return "dcase2023", "section 00 only, development types: 2023, 2024 and 2025 look alike", candidates

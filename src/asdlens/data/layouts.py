@@ -24,6 +24,7 @@ from . import dcase2021, dcase2022
 from .attributes import apply_attribute_files
 from .clips import LAYOUTS, Clip, DataWarning, ScanResult, layout_spec
 from .ground_truth import apply_ground_truth, read_ground_truth
+from .wavfile import AudioError, wav_info
 
 DCASE2020_TYPES = ("ToyCar", "ToyConveyor", "fan", "pump", "slider", "valve")
 MIMII_TYPES = ("fan", "pump", "slider", "valve")
@@ -181,8 +182,8 @@ def _detect(paths: list[Path], extra_hints: Sequence[Path] = ()) -> tuple[str, s
     best = max(family, key=lambda name: counts[name])  # first on a tie: dcase2020, then mimii
     if counts[best] == 0:
         raise NoClipsError(
-            f"no DCASE 2020-2025 or MIMII clips found among {len(paths)} WAV file(s); expected "
-            f"{DCASE_PATTERN} (2020), {dcase2022.PATTERN} (2021-2025) or {MIMII_PATTERN}"
+            f"no DCASE 2020-2026 or MIMII clips found among {len(paths)} WAV file(s); expected "
+            f"{DCASE_PATTERN} (2020), {dcase2022.PATTERN} (2021-2026) or {MIMII_PATTERN}"
         )
     hints = _year_hints([*paths[:50], *extra_hints])
     if best in ("dcase2020", "mimii"):
@@ -200,13 +201,33 @@ def _detect(paths: list[Path], extra_hints: Sequence[Path] = ()) -> tuple[str, s
             candidates = ("dcase2021",)
     elif counts["dcase2021"] > counts["dcase2022"]:
         return "dcase2021", "source_test/ and target_test/ folders", ("dcase2021",)
-    year, reason, more = dcase2022.guess_year(parsed["dcase2022"], hints)
+    channels = probe_channels(parsed["dcase2022"])
+    year, reason, more = dcase2022.guess_year(parsed["dcase2022"], hints, channels)
+    if year == "dcase2026":
+        candidates = ()  # two channels or a 2026-only type: never the mono 2021 data
     return year, reason, (*more, *candidates)
 
 
+def probe_channels(clips: Sequence[Clip]) -> set[int]:
+    """Channel counts in the headers of one clip per machine type (the first by path): cheap evidence for the
+    year (2026 is two-channel). Files whose header cannot be read are left out (``asdlens data check`` reports
+    them)."""
+    first: dict[str, Clip] = {}
+    for clip in sorted(clips, key=lambda c: c.path):
+        first.setdefault(clip.machine_type, clip)
+    found = set()
+    for clip in first.values():
+        try:
+            found.add(wav_info(clip.path).channels)
+        except AudioError:
+            pass
+    return found
+
+
 def detect_layout(paths: list[Path]) -> str:
-    """The layout that parses most of ``paths`` (DCASE 2020 before MIMII on a tie; the DCASE 2022-2025 year
-    from the evidence :func:`asdlens.data.dcase2022.guess_year` weighs).
+    """The layout that parses most of ``paths`` (DCASE 2020 before MIMII on a tie; the DCASE 2022-2026 year
+    from the evidence :func:`asdlens.data.dcase2022.guess_year` weighs, including the channel count of one
+    file per machine type).
 
     Raises
     ------
@@ -222,17 +243,18 @@ def scan(
     *,
     ground_truth: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
 ) -> ScanResult:
-    """List the clips of a DCASE Task 2 (2020-2025) or MIMII tree.
+    """List the clips of a DCASE Task 2 (2020-2026) or MIMII tree.
 
     Parameters
     ----------
     root : path
         Any folder of the tree: the dataset root, one machine type, one SNR folder ...; the parts of the path
         above ``root`` count too (``root=".../pump/train"`` still knows the type).
-    layout : {"auto", "dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025"}
-        "auto" picks the layout that matches most WAV files; within DCASE 2022-2025 (one naming) the year comes
-        from a ``dcaseYYYY`` folder name, the sections, the evaluation types, ``supplemental/`` or
-        ``noAttribute`` names, and an undecidable choice is reported in ``ScanResult.warnings``.
+    layout : {"auto", "dcase2020", "mimii", "dcase2021", "dcase2022", ..., "dcase2025", "dcase2026"}
+        "auto" picks the layout that matches most WAV files; within DCASE 2022-2026 (one naming) the year comes
+        from a ``dcaseYYYY`` folder name, the sections, the machine types, the channel count (2026 is the only
+        two-channel year; one header per type is read), ``supplemental/`` or ``noAttribute`` names, and an
+        undecidable choice is reported in ``ScanResult.warnings``.
     ground_truth : path, sequence of paths, or None
         Published ground truth for evaluation test files (a file, or a folder such as an evaluator checkout:
         ``ground_truth_*.csv``, ``ground_truth_data/``, ``ground_truth_domain/``, ``ground_truth_attributes/``,

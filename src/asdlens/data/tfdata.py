@@ -19,7 +19,7 @@ import tensorflow as tf
 from ..features.backends.tensorflow import logmel
 from ..features.presets import resolve_spec
 from ..features.spec import MelSpec
-from .clips import Clip
+from .clips import Clip, layout_spec
 
 UNKNOWN_LABEL = -1
 
@@ -40,6 +40,16 @@ def _table(clips: Iterable[Clip | str | os.PathLike]) -> tuple[list[str], list[i
     return paths, labels
 
 
+def strict_channels(clips: Iterable[Clip | str | os.PathLike]) -> int | None:
+    """The channel count the clips' layout requires (DCASE 2026: 2), or None: paths, mono/MIMII layouts (not
+    strict about it) or clips of several layouts."""
+    layouts = {c.layout if isinstance(c, Clip) else None for c in clips}
+    if len(layouts) != 1 or None in layouts:
+        return None
+    spec = layout_spec(layouts.pop())
+    return spec.channels if spec.strict_channels else None
+
+
 def stack_frames_tf(logmel_: tf.Tensor, frames: int) -> tf.Tensor:
     """``[n_mels, T]`` to ``[T - frames + 1, n_mels * frames]``, the layout of ``stacking.stack_frames``.
 
@@ -50,8 +60,12 @@ def stack_frames_tf(logmel_: tf.Tensor, frames: int) -> tf.Tensor:
     return tf.reshape(windows, [-1, frames * n_mels])
 
 
-def decode_clip(path: tf.Tensor, *, channel: int, sample_rate: int) -> tf.Tensor:
-    """One channel of a 16-bit WAV file as float32 ``[samples]``; the graph checks the rate and channel."""
+def decode_clip(
+    path: tf.Tensor, *, channel: int | None, sample_rate: int, channels: int | None = None
+) -> tf.Tensor:
+    """A 16-bit WAV file as float32: one channel ``[samples]``, or every channel ``[samples, channels]`` when
+    ``channel`` is None (a DCASE 2026 clip: ``[samples, 2]``, column 0 the near microphone). The graph checks
+    the rate, the channel and, when ``channels`` is given, the exact channel count."""
     audio, rate = tf.audio.decode_wav(tf.io.read_file(path))  # [samples, channels], int16 / 32768
     # tf.debugging.Assert prints its data, so the message names the file and the value found.
     checks = [
@@ -59,13 +73,23 @@ def decode_clip(path: tf.Tensor, *, channel: int, sample_rate: int) -> tf.Tensor
             tf.equal(rate, sample_rate),
             [path, "has a sample rate (Hz) of", rate, f"but the spec needs {sample_rate} Hz"],
         ),
-        tf.debugging.Assert(
-            tf.shape(audio)[1] > channel,
-            [path, "has", tf.shape(audio)[1], f"channel(s); channel {channel} does not exist"],
-        ),
     ]
+    if channel is not None:
+        checks.append(
+            tf.debugging.Assert(
+                tf.shape(audio)[1] > channel,
+                [path, "has", tf.shape(audio)[1], f"channel(s); channel {channel} does not exist"],
+            )
+        )
+    if channels is not None:
+        checks.append(
+            tf.debugging.Assert(
+                tf.equal(tf.shape(audio)[1], channels),
+                [path, "has", tf.shape(audio)[1], f"channel(s), expected {channels}"],
+            )
+        )
     with tf.control_dependencies(checks):
-        return tf.identity(audio[:, channel])
+        return tf.identity(audio if channel is None else audio[:, channel])
 
 
 @dataclass(frozen=True)
@@ -76,7 +100,12 @@ class TFDataOptions:
     Parameters
     ----------
     channel : int
-        Channel to use (MIMII files have 8; the MIMII baseline uses channel 0).
+        Channel to use (MIMII files have 8; the MIMII baseline uses channel 0; DCASE 2026 files have 2, channel
+        0 the near microphone, the one its baseline uses).
+    channels : int or None
+        The exact channel count every file must have (a file with another fails when iterated, named). None:
+        the count of the clips' layout where that layout is strict about it (DCASE 2026: 2; see
+        :attr:`asdlens.data.LayoutSpec.strict_channels`), else unchecked.
     per_clip : bool
         False: elements are batches of vectors ``[batch, n_mels * frames]`` pooled over clips (training).
         True: one element per clip, ``(vectors [V, n_mels * frames], label int32, path string)`` in the order
@@ -99,6 +128,7 @@ class TFDataOptions:
     """
 
     channel: int = 0
+    channels: int | None = None
     per_clip: bool = False
     autoencoder: bool = False
     shuffle: bool = False
@@ -112,6 +142,10 @@ class TFDataOptions:
     def __post_init__(self) -> None:
         if isinstance(self.channel, bool) or not isinstance(self.channel, int) or self.channel < 0:
             raise ValueError(f"channel={self.channel!r} must be a non-negative integer")
+        if self.channels is not None and (
+            isinstance(self.channels, bool) or not isinstance(self.channels, int) or self.channels < 1
+        ):
+            raise ValueError(f"channels={self.channels!r} must be a positive integer or None")
         if (
             isinstance(self.shuffle_buffer, bool)
             or not isinstance(self.shuffle_buffer, int)
@@ -174,7 +208,10 @@ def tf_dataset(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"batch_size={batch_size!r} must be a positive integer or None")
+    clips = list(clips)
     paths, labels = _table(clips)
+    if opts.channels is None:
+        opts = dataclasses.replace(opts, channels=strict_channels(clips))
     ds = tf.data.Dataset.from_tensor_slices((paths, tf.constant(labels, tf.int32)))
     if opts.shuffle:
         ds = ds.shuffle(len(paths), seed=opts.seed, reshuffle_each_iteration=True)
@@ -199,7 +236,7 @@ def _vectors(spec: MelSpec, frames: int, opts: TFDataOptions):
     """The per-clip map: path, label -> (stacked vectors, label, path); the graph checks the frame count."""
 
     def vectors(path, label):
-        y = decode_clip(path, channel=opts.channel, sample_rate=spec.sample_rate)
+        y = decode_clip(path, channel=opts.channel, sample_rate=spec.sample_rate, channels=opts.channels)
         mel = logmel(y, spec, fast=opts.fast)  # [n_mels, T], T known only when the graph runs
         checks = [
             tf.debugging.Assert(

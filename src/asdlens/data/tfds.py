@@ -1,4 +1,4 @@
-"""tensorflow-datasets builders for DCASE 2020-2025 Task 2 and MIMII trees already on disk (nothing is downloaded).
+"""tensorflow-datasets builders for DCASE 2020-2026 Task 2 and MIMII trees already on disk (nothing is downloaded).
 
 Importing this module registers these builders with ``tensorflow_datasets``:
 
@@ -10,7 +10,7 @@ Importing this module registers these builders with ``tensorflow_datasets``:
   (``mimii/pump_6dB``, ``mimii/valve_min6dB``), split by the MIMII paper's protocol (seed 0), plus the same
   configs with the mimii_baseline code's protocol, suffixed ``_repo`` (``mimii/pump_6dB_repo``; see
   :mod:`asdlens.data.splits`). ``manual_dir`` holds the SNR folders (``-6_dB_pump/`` or ``min6dB/`` ...).
-- ``dcase2021_task2`` ... ``dcase2025_task2``: one config per machine type of the year (development and
+- ``dcase2021_task2`` ... ``dcase2026_task2``: one config per machine type of the year (development and
   evaluation types, e.g. ``dcase2023_task2/ToyDrone``). ``manual_dir`` holds the ``<type>/`` folders (dev,
   additional training and evaluation sets may be merged, as the baselines do). Splits: ``train`` and ``test``
   (and ``supplemental`` where 2025's folder exists). Published ground truth placed in ``<manual_dir>/ground_truth/``
@@ -19,7 +19,9 @@ Importing this module registers these builders with ``tensorflow_datasets``:
   (``source``/``target``/``unknown``) and ``audio/attributes`` (a sequence of ``{name, value}``; empty when
   unknown, with ``audio/attributes_known`` False).
 
-Features: ``audio`` (int16 PCM as stored, ``[samples]`` for DCASE 2020, ``[samples, 8]`` for MIMII),
+Features: ``audio`` (int16 PCM as stored, ``[samples]`` for DCASE 2020-2025, ``[samples, 8]`` for MIMII,
+``[samples, 2]`` for DCASE 2026: column 0 the near, column 1 the far microphone; a 2026 file without exactly two
+channels fails the build, naming the file),
 ``audio/id`` (``"id_00"``), ``audio/machine`` (``"pump"``), ``label`` (0 normal, 1 anomaly; -1 unknown) and
 ``audio/file_name`` (the path relative to ``manual_dir``).
 
@@ -47,7 +49,8 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from . import dcase2021, dcase2022
-from .clips import Clip
+from .clips import Clip, layout_spec
+from .layout_audio import layout_channel_problem
 from .layouts import DCASE2020_TYPES, MIMII_SNRS, MIMII_TYPES, scan
 from .splits import dcase2020_split, mimii_split
 from .wavfile import AudioError, wav_info
@@ -89,7 +92,8 @@ def _read_int16(clip: Clip, channels: int) -> np.ndarray:
     if info.sample_rate != SAMPLE_RATE:
         raise AudioError(clip.path, f"sample rate is {info.sample_rate} Hz, expected {SAMPLE_RATE} Hz")
     if info.channels != channels:
-        raise AudioError(clip.path, f"has {info.channels} channels, expected {channels}")
+        problem = layout_channel_problem(info.channels, clip.layout)  # 2026 names its channels
+        raise AudioError(clip.path, problem or f"has {info.channels} channels, expected {channels}")
     if info.subtype != "PCM_16":
         raise AudioError(
             clip.path, f"sample format is {info.subtype}; the tfds builders store 16-bit PCM only"
@@ -242,10 +246,11 @@ class Mimii(_LocalBuilder):
         return _examples(clips, root, 8)
 
 
-def _section_features() -> tfds.features.FeaturesDict:
+def _section_features(channels: int = 1) -> tfds.features.FeaturesDict:
+    shape = (None,) if channels == 1 else (None, channels)
     return tfds.features.FeaturesDict(
         {
-            "audio": tfds.features.Audio(shape=(None,), dtype=np.int16, sample_rate=SAMPLE_RATE),
+            "audio": tfds.features.Audio(shape=shape, dtype=np.int16, sample_rate=SAMPLE_RATE),
             "audio/machine": tfds.features.Text(),
             "audio/section": tfds.features.Text(),
             "audio/domain": tfds.features.Text(),
@@ -259,14 +264,14 @@ def _section_features() -> tfds.features.FeaturesDict:
     )
 
 
-def _section_examples(clips: list[Clip], root: Path):
+def _section_examples(clips: list[Clip], root: Path, channels: int = 1):
     for clip in clips:
         rel = clip.path.relative_to(root).as_posix()
         attributes = clip.attributes or ()
         yield (
             rel,
             {
-                "audio": _read_int16(clip, 1),
+                "audio": _read_int16(clip, channels),
                 "audio/machine": clip.machine_type,
                 "audio/section": clip.machine_id,
                 "audio/domain": clip.domain or "unknown",
@@ -280,7 +285,7 @@ def _section_examples(clips: list[Clip], root: Path):
 
 @dataclasses.dataclass
 class DcaseSectionsConfig(tfds.core.BuilderConfig):
-    """One machine type of a DCASE 2021-2025 year."""
+    """One machine type of a DCASE 2021-2026 year."""
 
     machine_type: str = "fan"
 
@@ -293,7 +298,8 @@ def _year_types(layout: str) -> tuple[str, ...]:
 
 
 class _DcaseSections(_LocalBuilder, skip_registration=True):
-    """A DCASE 2021-2025 Task 2 year from a folder on disk; subclasses set ``LAYOUT``."""
+    """A DCASE 2021-2026 Task 2 year from a folder on disk; subclasses set ``LAYOUT`` (its channel count comes
+    from the layout's :class:`~asdlens.data.LayoutSpec`)."""
 
     LAYOUT = "dcase2021"
     VERSION = tfds.core.Version("1.0.0")
@@ -303,7 +309,7 @@ class _DcaseSections(_LocalBuilder, skip_registration=True):
         year = self.LAYOUT[-4:]
         return self.dataset_info_from_configs(
             description=f"Machine sounds for anomalous sound detection under domain shift (DCASE {year} Task 2).",
-            features=_section_features(),
+            features=_section_features(layout_spec(self.LAYOUT).channels),
             supervised_keys=("audio", "label"),
             homepage=f"https://dcase.community/challenge{year}/",
         )
@@ -324,7 +330,8 @@ class _DcaseSections(_LocalBuilder, skip_registration=True):
         return splits
 
     def _generate_examples(self, clips: list[Clip], root: Path):
-        return _section_examples(sorted(clips, key=lambda c: c.path), root)
+        channels = layout_spec(self.LAYOUT).channels
+        return _section_examples(sorted(clips, key=lambda c: c.path), root, channels)
 
 
 def _section_builder(layout: str) -> type:
@@ -356,3 +363,4 @@ Dcase2022Task2 = _section_builder("dcase2022")
 Dcase2023Task2 = _section_builder("dcase2023")
 Dcase2024Task2 = _section_builder("dcase2024")
 Dcase2025Task2 = _section_builder("dcase2025")
+Dcase2026Task2 = _section_builder("dcase2026")

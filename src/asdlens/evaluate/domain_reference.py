@@ -1,10 +1,14 @@
-"""Published DCASE 2021-2025 Task 2 baseline numbers, shipped as package data (``evaluate/reference/*.csv``).
+"""Published DCASE 2021-2026 Task 2 numbers, shipped as package data (``evaluate/reference/*.csv``).
 
 - ``dcase2021-dev``: the 2021 AE and MobileNetV2 baselines on the development set, AUC and pAUC per section x
   domain (fan and valve) and the all-types means (the baseline READMEs' example result.csv);
 - ``dcase2022-dev``: the same for 2022, AUC(source), AUC(target), pAUC per section;
 - ``dcase2023-eval``, ``dcase2024-eval``, ``dcase2025-eval``: the 2023-2025 AE baseline (MSE and MAHALA scoring)
-  on the evaluation sets, per machine type, with the README means and the official score.
+  on the evaluation sets, per machine type, with the README means and the official score;
+- ``dcase2026-eval``, ``dcase2026-dev``: official scores only (no per-type values are published where they could
+  be read): the 2026 AE baseline (MSE, MAHALA), frozen BEATs with four channel policies (kasahart/asd-experiments,
+  a third party) and the challenge winner. Each row names its ``source``, the channel policy (``channels``) and
+  whether it is ``secondary`` (relayed by a source citing the DCASE results page, which could not be read).
 
 Every CSV names its source in its ``#`` header lines (:attr:`DomainReferenceTable.source`). One long format for
 all: ``(year, system, machine_type, section, domain, metric, value)``; aggregate rows have ``machine_type="all"``
@@ -25,13 +29,17 @@ DOMAIN_REFERENCES = {
     "dcase2023-eval": ("dcase2023_2025_eval_baseline.csv", 2023),
     "dcase2024-eval": ("dcase2023_2025_eval_baseline.csv", 2024),
     "dcase2025-eval": ("dcase2023_2025_eval_baseline.csv", 2025),
+    "dcase2026-eval": ("dcase2026_published_scores.csv", 2026),
+    "dcase2026-dev": ("dcase2026_published_scores.csv", 2026),
 }
 OFFICIAL_METRICS_2022 = ("auc_source", "auc_target", "pauc")
 
 
 @dataclass(frozen=True)
 class DomainReferenceRow:
-    """One published value."""
+    """One published value; ``source``, ``channels`` and ``secondary`` are filled where the table has them
+    (2026: where the value comes from, the system's channel policy, and whether it is relayed by a secondary
+    source)."""
 
     year: int
     system: str
@@ -40,11 +48,14 @@ class DomainReferenceRow:
     domain: str | None
     metric: str
     value: float
+    source: str = ""
+    channels: str = ""
+    secondary: bool = False
 
 
 @dataclass(frozen=True)
 class DomainReferenceTable:
-    """A published DCASE 2021-2025 table.
+    """A published DCASE 2021-2026 table.
 
     Attributes
     ----------
@@ -124,6 +135,11 @@ class DomainReferenceTable:
         """The published official score (TOTAL h-mean) of ``system``, if the table has it."""
         return self.lookup(system, "all", "official_score")
 
+    def official_scores(self) -> list[DomainReferenceRow]:
+        """Every published official score of the table, in file order (with source, channel policy and
+        ``secondary`` marker where the table has them)."""
+        return [r for r in self.rows if r.metric == "official_score" and r.machine_type == "all"]
+
 
 def _rows_2021(records) -> list[DomainReferenceRow]:
     out = []
@@ -170,8 +186,27 @@ def _rows_eval(records, year: int) -> list[DomainReferenceRow]:
     return out
 
 
+def _rows_2026(records, split: str) -> list[DomainReferenceRow]:
+    return [
+        DomainReferenceRow(
+            2026,
+            r["system"],
+            r["machine_type"],
+            None,
+            None,
+            r["metric"],
+            float(r["value"]),
+            source=r["source"],
+            channels=r["channels"],
+            secondary=r["secondary"] == "1",
+        )
+        for r in records
+        if r["split"] == split
+    ]
+
+
 def domain_reference(name: str) -> DomainReferenceTable:
-    """The published DCASE 2021-2025 table called ``name`` (see :data:`DOMAIN_REFERENCES`)."""
+    """The published DCASE 2021-2026 table called ``name`` (see :data:`DOMAIN_REFERENCES`)."""
     if name not in DOMAIN_REFERENCES:
         raise ValueError(f"unknown reference table {name!r}; choose one of {list(DOMAIN_REFERENCES)}")
     file_name, year = DOMAIN_REFERENCES[name]
@@ -180,6 +215,8 @@ def domain_reference(name: str) -> DomainReferenceTable:
         rows = _rows_2021(records)
     elif year == 2022:
         rows = _rows_2022(records)
+    elif year == 2026:
+        rows = _rows_2026(records, name.rsplit("-", 1)[1])
     else:
         rows = _rows_eval(records, year)
     return DomainReferenceTable(name, source, tuple(rows))

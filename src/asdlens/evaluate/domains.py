@@ -1,4 +1,4 @@
-"""AUC and pAUC per section and domain, as the DCASE 2021-2025 Task 2 evaluators compute them.
+"""AUC and pAUC per section and domain, as the DCASE 2021-2026 Task 2 evaluators compute them.
 
 Two rules (y-kawagu/dcase2021_task2_evaluator; Kota-Dohi/dcase2022_evaluator; nttcslab/dcase202{3,4}_task2_evaluator):
 
@@ -10,6 +10,11 @@ Two rules (y-kawagu/dcase2021_task2_evaluator; Kota-Dohi/dcase2022_evaluator; nt
   domains, so every anomaly counts against each domain's normals (nttcslab/dcase2023_task2_baseline_ae #3).
   The 2023+ baseline also reports pAUC(source) and pAUC(target) on each domain's own clips; they are computed
   here too but are not part of the official score.
+
+- **2026** (``"dcase2026"``): the 2022-2025 rule, unchanged. The 2026 evaluator
+  (nttcslab/dcase2026_task2_evaluator @ f6a94a2b) could not be read here; the rule is derived from the 2025 one
+  and the task's description of the official score (the harmonic mean over machine types of AUC(source),
+  AUC(target) and pAUC "as in 2023-2025"; docs/dcase2026.md). Two channels change the input, not the metric.
 
 pAUC is sklearn's McClish-standardised partial AUC (``max_fpr=0.1``), as every evaluator uses. Precision,
 recall and F1 per domain come from 0/1 decisions on that domain's clips, with the evaluators' ``eps`` guards.
@@ -37,7 +42,7 @@ class EvaluatorRule:
     Attributes
     ----------
     name : str
-        The protocol (the layout): ``"dcase2021"`` ... ``"dcase2025"``.
+        The protocol (the layout): ``"dcase2021"`` ... ``"dcase2026"``.
     auc_anomalies : {"domain", "section"}
         Which anomalies enter a domain's AUC besides that domain's normal clips: the domain's own (2021) or every
         anomaly of the section (2022 on; one threshold serves both domains).
@@ -95,9 +100,11 @@ RULES: dict[str, EvaluatorRule] = {
         EvaluatorRule("dcase2023", **_SHARED_ANOMALIES),
         EvaluatorRule("dcase2024", **_SHARED_ANOMALIES),
         EvaluatorRule("dcase2025", **_SHARED_ANOMALIES),
+        # 2025's rule: the 2026 evaluator could not be read (see the module notes).
+        EvaluatorRule("dcase2026", **_SHARED_ANOMALIES),
     )
 }
-#: The protocol names are the layouts; 2022-2025 share one rule.
+#: The protocol names are the layouts; 2022-2026 share one rule.
 PROTOCOLS = tuple(RULES)
 
 
@@ -273,7 +280,7 @@ def section_metrics(
     ----------
     rows : iterable of ScoreRow (or tuples/mappings with its fields)
         ``(machine_type, section, domain, file_name, label, score)`` per test clip.
-    protocol : {"dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025"}
+    protocol : {"dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025", "dcase2026"}
     decisions : mapping or None
         ``(machine_type, file_name) -> 0/1``; gives precision, recall and F1.
     max_fpr : float

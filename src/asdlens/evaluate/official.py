@@ -3,8 +3,8 @@
 Official score (every evaluator: ``scipy.stats.hmean(numpy.maximum(values, sys.float_info.epsilon), axis=None)``):
 
 - 2021: the harmonic mean of **every** AUC and pAUC of every type x section x domain (84 values on the eval set);
-- 2022-2025: the harmonic mean of every AUC(source), AUC(target) and pAUC of every type x section (2022: 63;
-  2023: 21; 2024: 27; 2025: 24 values).
+- 2022-2026: the harmonic mean of every AUC(source), AUC(target) and pAUC of every type x section (2022: 63;
+  2023: 21; 2024: 27; 2025: 24; 2026: 15 on the evaluation set, 21 on the development set).
 
 The values are laid out in the evaluators' order (types and sections sorted; 2021: per type, source sections
 then target sections, AUC then pAUC; 2022+: all AUC(source), then all AUC(target), then all pAUC), so the float

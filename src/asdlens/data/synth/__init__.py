@@ -1,4 +1,4 @@
-"""Synthetic machine sounds in the real DCASE 2020-2025 Task 2 and MIMII layouts.
+"""Synthetic machine sounds in the real DCASE 2020-2026 Task 2 and MIMII layouts.
 
 :func:`machine_clip` makes one clip in memory; :func:`generate` writes a whole tree plus ``manifest.csv``.
 
@@ -15,7 +15,8 @@ that change.
 
 Modules, bottom up: ``machines`` (the sound models), ``checks`` (the shared option checks), ``clip`` (anomalies,
 takes, the mix, :func:`machine_clip`), ``manifest`` and ``files`` (what is written), ``ids`` (the DCASE 2020 and
-MIMII trees), ``records``, ``shift``, ``sections`` and ``truth`` (the DCASE 2021-2025 trees), ``families`` (the
+MIMII trees), ``records``, ``shift``, ``sections`` and ``truth`` (the DCASE 2021-2025 trees), ``dcase2026`` (their
+two-microphone version), ``families`` (the
 trees as users of one skeleton), ``options`` (:class:`SynthOptions`), ``tree`` (:func:`generate`, the skeleton).
 """
 

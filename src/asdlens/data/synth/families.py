@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clips import LAYOUT_SPECS
-from . import ids, sections, truth
+from . import dcase2026, ids, sections, truth
 from .files import Rendered
 from .manifest import MANIFEST_FIELDS, SECTION_FIELDS
 from .options import SynthOptions
@@ -54,11 +54,16 @@ IDS = TreeFamily("machine IDs", ids.recordings, ids.render, MANIFEST_FIELDS)
 SECTIONS = TreeFamily(
     "sections", sections.recordings, sections.render, SECTION_FIELDS, truth.write_side_files
 )
+#: DCASE 2026: the sections' recordings and side files, each clip heard by a near and a far microphone.
+TWO_MICROPHONES = TreeFamily(
+    "two microphones", sections.recordings, dcase2026.render, SECTION_FIELDS, truth.write_side_files
+)
 #: The family of every layout the generator writes.
 FAMILIES: dict[str, TreeFamily] = {
     "dcase2020": IDS,
     "mimii": IDS,
     **{name: SECTIONS for name, spec in LAYOUT_SPECS.items() if spec.sections},
+    "dcase2026": TWO_MICROPHONES,
 }
 
 

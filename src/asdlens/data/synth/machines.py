@@ -59,9 +59,16 @@ _GENERIC_MODEL = dict(f0=(20.0, 80.0), harmonics=16, decay=(4.0, 10.0), events=N
 _TABLE = 8192  # wavetable length: nearest-sample lookup, phase error < 2*pi*K/8192
 
 
+def model_type(machine_type: str) -> str:
+    """The type whose sound model a type uses: DCASE 2026's emulated ``ToyCarEmu``, ``valveEmu`` ... that of
+    the machine they emulate (``ToyCar``, ``valve``); every other type its own."""
+    return machine_type.removesuffix("Emu") if machine_type.endswith("Emu") else machine_type
+
+
 def anomaly_kinds(machine_type: str) -> tuple[str, ...]:
-    """The anomalies a machine type can show: ``TYPE_ANOMALIES[machine_type]``, or the generic machine's."""
-    return TYPE_ANOMALIES.get(machine_type, GENERIC_ANOMALIES)
+    """The anomalies a machine type can show: ``TYPE_ANOMALIES`` of its :func:`model_type`, or the generic
+    machine's."""
+    return TYPE_ANOMALIES.get(model_type(machine_type), GENERIC_ANOMALIES)
 
 
 def stable_seed(*parts) -> int:
@@ -98,7 +105,7 @@ class Signature:
 def signature(machine_type: str, machine_id: str) -> Signature:
     """The signature of one machine: a pure function of type and ID, the same for every seed."""
     rng = np.random.default_rng(stable_seed("signature", machine_type, machine_id))
-    model = _TYPE_MODEL.get(machine_type, _GENERIC_MODEL)
+    model = _TYPE_MODEL.get(model_type(machine_type), _GENERIC_MODEL)
     f0 = rng.uniform(*model["f0"])
     k = np.arange(1, model["harmonics"] + 1)
     decay = rng.uniform(*model["decay"])

@@ -24,12 +24,14 @@ class SynthOptions:
 
     Parameters
     ----------
-    layout : {"dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025"}
+    layout : {"dcase2020", "mimii", "dcase2021", "dcase2022", "dcase2023", "dcase2024", "dcase2025", "dcase2026"}
         dcase2020: ``<type>/{train,test}/{normal,anomaly}_id_NN_NNNNNNNN.wav``, mono.
         mimii: ``<snr>_dB_<type>/<type>/id_NN/{normal,abnormal}/NNNNNNNN.wav``, 8 channels.
         dcase2021 ... dcase2025: ``dev_data/`` and ``eval_data/`` in the year's naming with a domain shift per
         section, attribute tables, and ``ground_truth/`` for the evaluation test files
         (:mod:`asdlens.data.synth.sections`).
+        dcase2026: the 2023-2025 tree, every clip two-channel (near, far microphone;
+        :mod:`asdlens.data.synth.dcase2026`).
     types : sequence of str or None
         Machine types; default: all types of the layout (2021+: the development types).
     ids : sequence of str or None

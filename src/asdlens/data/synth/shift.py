@@ -68,12 +68,9 @@ def _shifted_signature(machine_type: str, section: str, key: str, value: str):
     return sig
 
 
-def render_shifted(take: Take, attribute: tuple[str, str], *, clean: bool = False) -> np.ndarray:
-    """The take of ``take.machine_type`` section ``take.machine_id`` with ``attribute`` = (key, value) in effect,
-    mixed with its hall's background: float32 ``[1, n]``.
-
-    ``clean`` leaves the background out (2025's supplemental "machine" recordings).
-    """
+def shifted_machine(take: Take, attribute: tuple[str, str]) -> np.ndarray:
+    """The machine alone with ``attribute`` = (key, value) in effect (speed, load, microphone position), as the
+    microphone near it hears it: float32 ``[n]``."""
     name, value = attribute
     section = take.machine_id
     machine = take.machine(_shifted_signature(take.machine_type, section, name, value))
@@ -83,10 +80,28 @@ def render_shifted(take: Take, attribute: tuple[str, str], *, clean: bool = Fals
         delay = int(round(MIC_REFLECTION_S * take.sr))
         echo = np.concatenate([np.zeros(delay, np.float32), machine[:-delay]])
         machine = (machine + MIC_REFLECTION_GAIN * echo) * np.float32(10 ** (MIC_DISTANCE_DB / 20.0))
+    return machine.astype(np.float32)
+
+
+def hall_noise(take: Take, attribute: tuple[str, str]) -> tuple[np.ndarray, float]:
+    """The factory hall's background of the take with ``attribute`` in effect (the ``noise`` shift picks the
+    hall and its SNR): float32 ``[n]`` with RMS 1, and the SNR in dB."""
+    name, value = attribute
     hall, snr = NOISE_SETTINGS[value] if name == "noise" else ("A", BASE_SNR)
-    noise = background(take.n, take.sr, take.rng("background"), f"{take.machine_type}/hall {hall}")
+    return background(take.n, take.sr, take.rng("background"), f"{take.machine_type}/hall {hall}"), snr
+
+
+def render_shifted(take: Take, attribute: tuple[str, str], *, clean: bool = False) -> np.ndarray:
+    """The take of ``take.machine_type`` section ``take.machine_id`` with ``attribute`` = (key, value) in effect,
+    mixed with its hall's background: float32 ``[1, n]``.
+
+    ``clean`` leaves the background out (2025's supplemental "machine" recordings).
+    """
+    section = take.machine_id
+    machine = shifted_machine(take, attribute)
+    noise, snr = hall_noise(take, attribute)
     return mix(
-        machine.astype(np.float32),
+        machine,
         noise,
         snr=None if clean else snr,
         ref_power=reference_power(take.machine_type, section, take.sr),

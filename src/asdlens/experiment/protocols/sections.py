@@ -1,4 +1,4 @@
-"""DCASE 2021-2025: the year's metrics per section x domain, its official score, decisions and files.
+"""DCASE 2021-2026: the year's metrics per section x domain, its official score, decisions and files.
 
 Each year is a row of :data:`YEARS` (its rules as data): the evaluator's rule (:data:`asdlens.evaluate.RULES`:
 which clips enter each domain's AUC, pAUC per domain or per section, the official columns), the published table
@@ -76,7 +76,9 @@ class Year:
 
 _AE_2023 = {"default": "MSE", "mahalanobis": "MAHALA"}
 _SHIPPED_2023 = {"default": "dcase2023-ae-mse", "mahalanobis": "dcase2023-ae-mahalanobis"}
-#: Every DCASE 2021-2025 year. A new year is one row here (with its evaluator rule in asdlens.evaluate.RULES and
+# The 2026 baseline's experiments (the near channel): until they are shipped, no protocol difference is listed.
+_SHIPPED_2026 = {"default": "dcase2026-ae-mse", "mahalanobis": "dcase2026-ae-mahalanobis"}
+#: Every DCASE 2021-2026 year. A new year is one row here (with its evaluator rule in asdlens.evaluate.RULES and
 #: its layout in asdlens.data.LAYOUT_SPECS).
 YEARS: dict[str, Year] = {
     year.layout: year
@@ -86,6 +88,8 @@ YEARS: dict[str, Year] = {
         Year(RULES["dcase2023"], "dcase2023-eval", _AE_2023, _SHIPPED_2023),
         Year(RULES["dcase2024"], "dcase2024-eval", _AE_2023, _SHIPPED_2023),
         Year(RULES["dcase2025"], "dcase2025-eval", _AE_2023, _SHIPPED_2023),
+        # Official scores only (no per-type values); the rule is 2025's (the 2026 evaluator could not be read).
+        Year(RULES["dcase2026"], "dcase2026-eval", _AE_2023, _SHIPPED_2026),
     )
 }
 #: The layouts scored per section x domain.

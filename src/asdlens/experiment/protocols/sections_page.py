@@ -1,9 +1,10 @@
-"""The report page of a DCASE 2021-2025 run: the year's official score first, then per section x domain.
+"""The report page of a DCASE 2021-2026 run: the year's official score first, then per section x domain.
 
 Published values come from the year's table (:data:`asdlens.experiment.protocols.sections.YEARS`):
 ``dcase2021-dev`` / ``dcase2022-dev`` (the AE baselines' README excerpts: fan and valve per section) and
 ``dcase2023-eval`` ... ``dcase2025-eval`` (the evaluation types, MSE or MAHALA by ``scoring.backend``); a type or
-section the table does not have gets no value.
+section the table does not have gets no value. ``dcase2026-eval`` publishes official scores only: the page lists
+them with their sources (secondary ones marked) instead.
 """
 
 from __future__ import annotations
@@ -72,6 +73,26 @@ def _score_section(rep: Report, protocol, result) -> None:
         )
     if notes:
         rep.paragraph(" ".join(notes))
+    _published_scores(rep, protocol, official.official_score)
+
+
+def _published_scores(rep: Report, protocol, ours: float | None) -> None:
+    """The year's published official scores beside ours, for a table that publishes them with their sources
+    (2026: baselines, channel policies, the winner; no per-type values to compare section by section)."""
+    if protocol.year.published is None:
+        return
+    rows = [r for r in reference(protocol.year.published).official_scores() if r.source]
+    if not rows:
+        return
+    rep.heading("Published official scores")
+    rep.table(
+        ["system", "channels", "official score", "source"],
+        [["this run", "", cell(ours), ""]]
+        + [
+            [r.system, r.channels, cell(r.value), r.source + (" (secondary)" if r.secondary else "")]
+            for r in rows
+        ],
+    )
 
 
 def _sections_table(rep: Report, protocol, result) -> None:
