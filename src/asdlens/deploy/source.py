@@ -29,7 +29,14 @@ class RunSource:
     def experiment(self):
         from ..experiment import load_experiment
 
-        return load_experiment(self.run_dir / "config.yaml")
+        exp = load_experiment(self.run_dir / "config.yaml")
+        if not isinstance(exp.feature_channel, int):
+            raise ValueError(
+                f"{self.run_dir}: channels.policy={exp.channels.policy!r} reads both channels; export and "
+                "deploy-check build one-channel graphs (policy near or far) and do not yet build the channel "
+                "stage into an artifact"
+            )
+        return exp
 
     @cached_property
     def plan(self):
@@ -91,11 +98,12 @@ class RunSource:
         return hashlib.sha256(self.model_path(name).read_bytes()).hexdigest()[:16]
 
     def read(self, clip) -> np.ndarray:
-        """One clip as the run read it: the run's channel, checked sample rate, float32 in [-1, 1]."""
+        """One clip as the run read it: the run's channel (near: ``dataset.channel``, far: 1), checked sample rate,
+        float32 in [-1, 1]."""
         from ..data import read_audio
 
         exp = self.experiment
-        return read_audio(clip.path, channel=exp.dataset.channel, expect_sr=exp.spec.sample_rate)
+        return read_audio(clip.path, channel=exp.feature_channel, expect_sr=exp.spec.sample_rate)
 
     def clip_length(self, name: str) -> int:
         """Samples of the unit's training clips (the exported input length); all must be equal."""
