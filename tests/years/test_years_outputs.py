@@ -216,3 +216,10 @@ def test_result_csv_and_results_json_carry_the_evaluators_ci95(layout, tmp_path)
     assert low < data["official_score"] < high
     assert set(data["intervals"]["units"]) == {"fan section 00", "fan section 01", "valve section 00",
                                                "valve section 01"}  # fmt: skip
+    if layout == "dcase2023":  # the report's uncertainty table shows the same interval
+        from asdlens.experiment.render import build_run_report
+        from asdlens.report.numbers import fmt_interval
+
+        build_run_report(result).write(tmp_path)
+        md = (tmp_path / "report.md").read_text()
+        assert "## Uncertainty" in md and fmt_interval([low, high]) in md

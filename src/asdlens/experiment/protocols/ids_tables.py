@@ -15,7 +15,7 @@ from ...evaluate.published import comparison_rows
 from ...groups import GroupKey
 from ...report.numbers import fmt, fmt_interval
 from ...report.terminal import notes, table
-from .interval_notes import interval_note
+from .intervals_shown import interval_note
 
 
 def _number(value: float | None, signed: bool = False) -> str:

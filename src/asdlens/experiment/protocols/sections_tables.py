@@ -15,7 +15,7 @@ from ...evaluate import HEADLINE_METRICS, headline, official_columns
 from ...evaluate.published import section_rows
 from ...report.numbers import fmt, fmt_interval
 from ...report.terminal import notes, table
-from .interval_notes import interval_note
+from .intervals_shown import interval_note
 
 #: Short headers of the means table (the notes below it spell them out).
 MEAN_HEADERS = {
