@@ -168,3 +168,33 @@ def intervals_json(draws: SystemDraws, options: BootstrapOptions) -> dict:
         "types": {n: {m: pair(d) for m, d in v.items()} for n, v in draws["types"].items()},
         "overall": {m: pair(d) for m, d in draws["overall"].items()},
     }
+
+
+def seed_mean(runs: Sequence[SystemDraws], options: BootstrapOptions = BootstrapOptions()) -> SystemDraws:
+    """The mean over ``K`` seeds' draws of one system on the same clips, with the seeds resampled too.
+
+    Replicate ``b`` is the mean over ``K`` seeds drawn with replacement (the generator of ``options.seed`` and
+    ``"seeds"``) of those seeds' replicate ``b`` (the same clip counts for every seed): so its interval holds the
+    spread over clips and over seeds. The value is the plain mean over the seeds. One seed gives its own draws.
+    """
+    if len(runs) == 1:
+        return runs[0]
+    from .bootstrap import unit_rng
+
+    k = len(runs)
+    pick = unit_rng(options, "seeds").integers(0, k, size=(options.n_resamples, k))
+
+    def pool(parts: list[Draws | None]) -> Draws | None:
+        if any(p is None for p in parts):
+            return None
+        stacked = np.stack([p.draws for p in parts])  # [K, B]
+        drawn = np.take_along_axis(stacked, pick.T, axis=0)  # [K, B]: replicate b of seed pick[b, j]
+        return Draws(float(np.mean([p.value for p in parts])), drawn.mean(axis=0))
+
+    first = runs[0]
+    out = {
+        level: {n: {m: pool([r[level][n][m] for r in runs]) for m in ms} for n, ms in first[level].items()}
+        for level in ("units", "types")
+    }
+    out["overall"] = {m: pool([r["overall"][m] for r in runs]) for m in first["overall"]}
+    return out

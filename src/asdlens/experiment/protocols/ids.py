@@ -129,6 +129,17 @@ def id_scores(plan, scored: dict[str, list]) -> list[IdScores]:
     ]
 
 
+def evaluation_json(e: IdEvaluation) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The evaluation's part of ``results.json``: the metrics, and the tail (the intervals, when drawn)."""
+    metrics = {
+        "results": [r.to_dict() for r in e.results],
+        "averages": [asdict(a) for a in e.averages],
+        "mean": {"auc": e.mean_auc, "pauc": e.mean_pauc},
+        "official_score_2020": e.official_score_2020,
+    }
+    return metrics, None if e.intervals is None else {"intervals": e.intervals}
+
+
 @dataclass(frozen=True)
 class IdsProtocol(EvaluationProtocol):
     """AUC/pAUC per machine ID (DCASE 2020, MIMII); see the module docstring."""
@@ -161,17 +172,7 @@ class IdsProtocol(EvaluationProtocol):
         return id_evaluation(results, intervals_json(id_draws(id_scores(plan, scored), options), options))
 
     def results_dict(self, result) -> dict[str, Any]:
-        e = result.evaluation
-        return results_json(
-            result,
-            {
-                "results": [r.to_dict() for r in e.results],
-                "averages": [asdict(a) for a in e.averages],
-                "mean": {"auc": e.mean_auc, "pauc": e.mean_pauc},
-                "official_score_2020": e.official_score_2020,
-            },
-            None if e.intervals is None else {"intervals": e.intervals},
-        )
+        return results_json(result, *evaluation_json(result.evaluation))
 
     def write_files(self, result) -> None:
         out, e = result.out_dir, result.evaluation

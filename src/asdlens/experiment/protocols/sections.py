@@ -197,6 +197,27 @@ def section_intervals(rows: list[ScoreRow], layout: str, max_fpr: float) -> dict
     return intervals_json(section_draws(usable, layout, options), options)
 
 
+def evaluation_json(e: SectionEvaluation) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The evaluation's part of ``results.json``: the metrics, and the tail (messages, intervals)."""
+    metrics = {
+        "official_score": e.official_score,
+        "domains": domain_table(e.official),
+        "official": None if e.official is None else e.official.to_dict(),
+        "thresholds": {
+            name: {
+                "threshold": value,
+                "quantile": DECISION_QUANTILE,
+                "n_train": len(e.train_scores.get(name, ())),
+            }
+            for name, value in e.thresholds.items()
+        },
+    }
+    tail: dict[str, Any] = {"messages": list(e.messages)}
+    if e.intervals is not None:
+        tail["intervals"] = e.intervals
+    return metrics, tail
+
+
 @dataclass(frozen=True)
 class SectionsProtocol(EvaluationProtocol):
     """The year's official metrics per section x domain (DCASE 2021-2025); see the module docstring."""
@@ -249,25 +270,9 @@ class SectionsProtocol(EvaluationProtocol):
 
     def results_dict(self, result) -> dict[str, Any]:
         """``official_score``, ``domains`` (:func:`asdlens.evaluate.domain_table`), ``official``
-        (:meth:`asdlens.evaluate.OfficialResult.to_dict`), the decision ``thresholds`` and the ``messages``."""
-        e = result.evaluation
-        metrics = {
-            "official_score": e.official_score,
-            "domains": domain_table(e.official),
-            "official": None if e.official is None else e.official.to_dict(),
-            "thresholds": {
-                name: {
-                    "threshold": value,
-                    "quantile": DECISION_QUANTILE,
-                    "n_train": len(e.train_scores[name]),
-                }
-                for name, value in e.thresholds.items()
-            },
-        }
-        tail = {"messages": list(e.messages)}
-        if e.intervals is not None:
-            tail["intervals"] = e.intervals
-        return results_json(result, metrics, tail)
+        (:meth:`asdlens.evaluate.OfficialResult.to_dict`), the decision ``thresholds``, the ``messages`` and the
+        ``intervals`` (:func:`evaluation_json`)."""
+        return results_json(result, *evaluation_json(result.evaluation))
 
     def write_files(self, result) -> None:
         """The score and decision files of every scored test clip and, when it was evaluated, ``result.csv``."""
