@@ -63,6 +63,7 @@ def run_demo(
     """
     from rich.console import Console
 
+    from .data.layouts import find_manifest
     from .data.synth import generate
     from .explain import explain
     from .explain.render import explanation_report, print_explanation
@@ -72,7 +73,7 @@ def run_demo(
     size = size or (QUICK if quick else FULL)
     out = Path(out)
     data = out / "data"
-    if not (data / "manifest.csv").exists():
+    if find_manifest(data) is None:
         console.print(f"[bold]1/3[/bold] generating a DCASE 2020 layout tree in {data} ({_describe(size)})")
         generate(
             data,

@@ -33,7 +33,7 @@ def _published_note(protocol, result, generated: bool) -> str | None:
         note += f" This run differs from the published protocol in: {', '.join(diffs)}."
     if generated:
         note += (
-            " The data root holds a manifest.csv of asdlens's synthetic generator: the published values are "
+            " The data root holds a .asdlens/manifest.csv of asdlens's synthetic generator: the published values are "
             "for the real recordings and are shown for the layout only."
         )
     return note

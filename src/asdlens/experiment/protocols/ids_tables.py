@@ -86,7 +86,7 @@ def print_id_tables(protocol, data: dict[str, Any], console, *, title: str) -> N
         root = ((data.get("experiment") or {}).get("dataset") or {}).get("root")
         if root and is_generated(root, data["layout"]):
             below.append(
-                "the data is asdlens's generated data (its root holds the generator's manifest.csv); the "
+                "the data is asdlens's generated data (its root holds the generator's .asdlens/manifest.csv); the "
                 "published columns are the real recordings' and only show the layout"
             )
     below += [r["message"] for r in rows if r["message"]]

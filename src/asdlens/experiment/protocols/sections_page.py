@@ -69,7 +69,7 @@ def _score_section(rep: Report, protocol, result) -> None:
         notes.append(f"This run differs from the published protocol in: {', '.join(diffs)}.")
     if is_generated(Path(result.config.dataset.root), result.layout):
         notes.append(
-            "The data is asdlens's generated data (a manifest.csv of the generator is beside it): published values "
+            "The data is asdlens's generated data (a .asdlens/manifest.csv of the generator is beside it): published values "
             "are for the real recordings and are shown for the layout only."
         )
     if notes:
