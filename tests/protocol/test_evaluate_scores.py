@@ -193,3 +193,41 @@ def test_compare_marks_what_differs_beyond_noise(tmp_path):
     shutil.rmtree(tmp_path / "b")
     missing = CliRunner().invoke(app, ["compare", str(tmp_path / "res_a"), str(tmp_path / "res_b")])
     assert missing.exit_code == 2 and "no such folder" in missing.output
+
+
+def test_a_dcase2020_runs_score_files_list_normals_then_anomalies_as_01_test_py(tmp_path):
+    """``01_test.py`` writes each ID's normal clips (sorted), then its anomalies (sorted); a run's files too, and
+    ``asdlens evaluate`` reads them back to the run's own metrics."""
+    from asdlens.data import scan
+    from asdlens.experiment import RunResult, load_experiment
+    from asdlens.experiment import plan as plan_module
+    from asdlens.experiment.protocols import protocol_of
+
+    _tree_2020(tmp_path / "data", SCORES_2020, tmp_path / "unused")
+    clips = scan(tmp_path / "data").select(split="test")
+    tests, scored = [], {}
+    for machine_id, (normal, anomaly) in SCORES_2020.items():
+        group_clips = tuple(c for c in clips if c.machine_id == machine_id)  # path order: anomalies first
+        value = {f"normal_id_{machine_id}_{i:08d}.wav": v for i, v in enumerate(normal)}
+        value |= {f"anomaly_id_{machine_id}_{i:08d}.wav": v for i, v in enumerate(anomaly)}
+        group = plan_module.TestGroup("pump", None, machine_id, "pump", group_clips, "id")
+        tests.append(group)
+        scored[group.label] = [(c.file_name, value[c.file_name], c.label) for c in group_clips]
+    exp = load_experiment("dcase2020", [f"dataset.root={tmp_path / 'data'}"])
+    plan = plan_module.Plan(
+        tmp_path / "data", "dcase2020", [plan_module.Unit("pump", None, None, (), "id")], tests
+    )
+    protocol = protocol_of("dcase2020")
+    run = tmp_path / "run"
+    result = RunResult(protocol, protocol.evaluate(exp, plan, scored), {}, run, exp, "dcase2020", plan=plan,
+                       scores=scored)  # fmt: skip
+    protocol.write_files(result)
+    names = [line.split(",")[0] for line in (run / "anomaly_score_pump_id_00.csv").read_text().splitlines()]
+    assert names == [f"normal_id_00_{i:08d}.wav" for i in range(4)] + [
+        f"anomaly_id_00_{i:08d}.wav" for i in range(3)
+    ]
+    out = _evaluate(str(run), "--data", str(tmp_path / "data"), "--out", str(tmp_path / "res"))
+    assert out.exit_code == 0, out.output
+    data = json.loads((tmp_path / "res/results.json").read_text())
+    assert data["results"] == [r.to_dict() for r in result.evaluation.results]
+    assert data["intervals"] == result.evaluation.intervals  # the same clips, the same resamples

@@ -52,6 +52,11 @@ def labelled_test_clips(source: ScoredSource):
     from ..data import layout_spec, scan
 
     tree = scan(source.data, source.layout, ground_truth=source.ground_truth)
+    if tree.layout == "mimii":
+        raise ValueError(
+            f"{source.data}: MIMII score files name clips by file name alone (00000000.wav is in both normal/ and "
+            "abnormal/), so they cannot be paired with the clips; score MIMII with asdlens run"
+        )
     clips = tree.select(split="test")
     if not clips:
         raise ValueError(f"{source.data}: no test clips ({tree.layout} layout)")

@@ -129,6 +129,15 @@ def id_scores(plan, scored: dict[str, list]) -> list[IdScores]:
     ]
 
 
+def official_order(scored: list[tuple[str, float, int | None]]) -> list[tuple[str, float, int | None]]:
+    """A group's ``(file, score, label)`` rows in the order ``01_test.py`` writes its anomaly-score file: the
+    normal clips, then the anomalies, each in file-name order (its ``test_file_list_generator`` globs
+    ``normal_<id>*`` then ``anomaly_<id>*``, each sorted; y-kawagu/dcase2020_task2_baseline@04cc94f); an
+    evaluation set's unlabelled clips (all sorted there) after them, in the group's (path) order."""
+    rank = {0: 0, 1: 1}
+    return sorted(scored, key=lambda row: rank.get(row[2], 2))  # stable: each class keeps the path order
+
+
 def evaluation_json(e: IdEvaluation) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The evaluation's part of ``results.json``: the metrics, and the tail (the intervals, when drawn)."""
     metrics = {
@@ -177,7 +186,7 @@ class IdsProtocol(EvaluationProtocol):
     def write_files(self, result) -> None:
         out, e = result.out_dir, result.evaluation
         for g in result.plan.tests:
-            rows = [(f, s) for f, s, _ in result.scores[g.label]]
+            rows = [(f, s) for f, s, _ in official_order(result.scores[g.label])]
             write_anomaly_scores(
                 out / snr_folder(g.snr) / anomaly_score_file_name(g.machine_type, g.machine_id), rows
             )
