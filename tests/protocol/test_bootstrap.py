@@ -132,3 +132,22 @@ def test_section_draws_take_the_years_clips_and_harmonic_means(layout):
         if layout == "dcase2021"
         else {"auc_source", "auc_target", "pauc"}
     )
+
+
+def test_seed_mean_resamples_the_seeds_too():
+    from asdlens.evaluate.intervals import seed_mean
+
+    rng = np.random.default_rng(9)
+    labels = [0] * 40 + [1] * 40
+    opts = BootstrapOptions(n_resamples=300)
+    runs = []
+    for seed_shift in (0.2, 1.0, 1.8):  # three "seeds" of one system that disagree a lot
+        scores = list(rng.normal(size=80) + seed_shift * np.array(labels))
+        runs.append(id_draws([IdScores("fan", "00", None, labels, scores)], opts))
+    pooled = seed_mean(runs, opts)
+    values = [r["overall"]["auc"].value for r in runs]
+    assert pooled["overall"]["auc"].value == pytest.approx(np.mean(values))
+    clips_only = np.mean(
+        [r["overall"]["auc"].draws for r in runs], axis=0
+    )  # the clip spread of the mean alone
+    assert np.std(pooled["overall"]["auc"].draws) > 1.5 * np.std(clips_only)

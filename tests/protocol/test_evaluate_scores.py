@@ -231,3 +231,12 @@ def test_a_dcase2020_runs_score_files_list_normals_then_anomalies_as_01_test_py(
     data = json.loads((tmp_path / "res/results.json").read_text())
     assert data["results"] == [r.to_dict() for r in result.evaluation.results]
     assert data["intervals"] == result.evaluation.intervals  # the same clips, the same resamples
+    # the same draws from the run in memory (what explain's noise rule pairs), and pooled over seeds
+    from asdlens.evaluate import BootstrapOptions, intervals_json
+    from asdlens.evaluate.intervals import seed_mean
+    from asdlens.experiment.compare import run_draws
+
+    draws = run_draws(result)
+    assert intervals_json(draws, BootstrapOptions()) == result.evaluation.intervals
+    pooled = seed_mean([draws, draws])
+    np.testing.assert_array_equal(pooled["overall"]["auc"].draws, draws["overall"]["auc"].draws)
