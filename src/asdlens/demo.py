@@ -94,9 +94,10 @@ def run_demo(
 
 def _generated_data(data: Path, size: DemoSize, seed: int, console) -> Path:
     """Step 1: the generated DCASE 2020 tree at ``data`` (kept from an earlier demo when it is there)."""
+    from .data.layouts import find_manifest
     from .data.synth import generate
 
-    if (data / "manifest.csv").exists():
+    if find_manifest(data) is not None:
         console.print(f"[bold]1/3[/bold] reusing the generated data in {data}")
         return data
     console.print(f"[bold]1/3[/bold] generating a DCASE 2020 layout tree in {data} ({_describe(size)})")

@@ -154,3 +154,28 @@ def test_cli_synth(tmp_path):
     assert again.exit_code == 2 and "error: " in again.stderr and "not empty" in again.stderr
     bad = runner.invoke(app, [*args[:-6], "--snr", "zero", "--out", str(tmp_path / "n")])
     assert bad.exit_code == 2 and "--snr 'zero' must be comma-separated integers" in bad.stderr
+
+
+def test_the_official_2020_scripts_see_only_machine_types_and_old_trees_still_read(dcase_tree, tmp_path):
+    """``select_dirs`` of the DCASE 2020 baseline takes every ``<root>/*`` entry as a machine type: only the type
+    folders are there (the manifest is in ``.asdlens/``); a tree from before the move, with ``manifest.csv`` in
+    its root, still reads and still counts as generated."""
+    import glob
+    import shutil
+    from pathlib import Path
+
+    from asdlens.data.layouts import find_manifest, is_generated
+
+    entries = sorted(glob.glob(f"{dcase_tree}/*"))
+    assert [Path(e).name for e in entries] == ["pump", "valve"] and all(Path(e).is_dir() for e in entries)
+    assert find_manifest(dcase_tree) == dcase_tree / ".asdlens" / "manifest.csv"
+    old = tmp_path / "old"
+    shutil.copytree(dcase_tree, old)
+    (old / ".asdlens" / "manifest.csv").rename(old / "manifest.csv")
+    (old / ".asdlens").rmdir()
+    assert read_manifest(old) == read_manifest(dcase_tree)
+    assert is_generated(old, "dcase2020") and is_generated(dcase_tree, "dcase2020")
+    (old / "manifest.csv").unlink()
+    assert not is_generated(old, "dcase2020")
+    with pytest.raises(FileNotFoundError, match="no generator manifest"):
+        read_manifest(old)

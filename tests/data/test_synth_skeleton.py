@@ -26,9 +26,9 @@ def test_options_form_writes_what_the_keyword_form_writes(tmp_path):
     assert opts.types == ("fan",) and opts.parts == ("dev",) and opts.severity == (0.25, 1.0)
     a = _files(generate(tmp_path / "a", opts))
     b = _files(generate(tmp_path / "b", **fields, n_test_normal=1, n_test_anomaly=1))
-    assert a == b and "manifest.csv" in a and "dev_data/fan/attributes_00.csv" in a
+    assert a == b and ".asdlens/manifest.csv" in a and "dev_data/fan/attributes_00.csv" in a
     c = _files(generate(tmp_path / "c", opts, seed=9))  # keywords replace the options' fields
-    assert len(c) == len(a) and c["manifest.csv"] != a["manifest.csv"]
+    assert len(c) == len(a) and c[".asdlens/manifest.csv"] != a[".asdlens/manifest.csv"]
 
 
 @pytest.mark.parametrize(

@@ -145,3 +145,22 @@ def test_the_results_command_names_what_a_results_json_lacks(data, message, tmp_
     out = CliRunner().invoke(app, ["results", str(tmp_path)])
     assert out.exit_code == 2 and "not a results.json written by asdlens run" in out.output, out.output
     assert message in " ".join(out.output.split())
+
+
+@pytest.mark.parametrize("layout", list(CASES))
+def test_tables_show_the_bootstrap_intervals_of_types_and_overall(layout, tmp_path):
+    from asdlens.report.numbers import fmt_interval
+
+    data = _result(layout, tmp_path)
+    text = _rendered(data)
+    intervals = data["intervals"]
+    key = "official_score_2020" if layout in ("dcase2020", "mimii") else "official_score"
+    low, high = intervals["overall"][key]
+    assert low < (data.get("official_score_2020") or data.get("official_score")) < high
+    assert fmt_interval([low, high]) in text
+    metric = "auc" if layout in ("dcase2020", "mimii") else "official_score"
+    assert all(fmt_interval(v[metric]) in text for v in intervals["types"].values())
+    assert "1000 resamples" in " ".join(text.split())
+    # an older results.json without intervals still prints
+    del data["intervals"]
+    assert "95% CI" not in _rendered(data)

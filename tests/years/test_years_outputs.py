@@ -170,3 +170,56 @@ def test_report_and_results_command_of_a_dcase2021_result(tmp_path):
     assert f"official score {official.official_score:.4f}" in out.output and "0.6738" in out.output
     as_json = json.loads(CliRunner().invoke(app, ["results", str(tmp_path), "--json"]).output)
     assert as_json["official"]["sections"][0]["published_auc_source"] == 0.6738
+
+
+@pytest.mark.parametrize("layout", ["dcase2022", "dcase2023", "dcase2024"])
+def test_result_csv_and_results_json_carry_the_evaluators_ci95(layout, tmp_path):
+    """The evaluators' ``official score ci95``: the mean of the jackknife 95 % half-widths of the AUC and the
+    pAUC of every clip pooled (types, sections and files sorted), computed here from its definition."""
+    import json
+
+    from scipy.stats import t
+
+    from asdlens.evaluate import read_evaluator_result_csv
+    from asdlens.experiment import RunResult
+    from asdlens.experiment.plan import training_group
+    from asdlens.experiment.results import write_outputs
+
+    plan, scored = _plan(layout)
+    for unit in plan.units:
+        scored[training_group(unit).label] = [(f"t{i}.wav", float(v), 0) for i, v in
+                                              enumerate(np.random.default_rng(1).gamma(3.0, 0.3, 40))]  # fmt: skip
+    exp = load_experiment("dcase2023-ae-mse", [f"dataset.root={tmp_path}"])
+    protocol = protocol_of(layout)
+    evaluation = protocol.evaluate(exp, plan, scored)
+    result = RunResult(protocol=protocol, evaluation=evaluation, counters={}, out_dir=tmp_path, config=exp,
+                       layout=layout, scores={g.label: scored[g.label] for g in plan.tests}, plan=plan)  # fmt: skip
+    write_outputs(result, {})
+
+    rows = sorted(oo.score_rows(plan, scored), key=lambda r: (r.machine_type, r.section, r.file_name))
+    y, s = np.array([r.label for r in rows]), np.array([r.score for r in rows])
+    halves = []
+    for max_fpr in (None, 0.1):
+        loo = np.array(
+            [roc_auc_score(np.delete(y, i), np.delete(s, i), max_fpr=max_fpr) for i in range(y.size)]
+        )
+        sigma = np.sqrt(np.sum((loo - loo.mean()) ** 2) / (y.size * (y.size - 1)))
+        halves.append(abs(t.ppf(0.025, y.size - 1)) * sigma)
+    expected = np.mean(halves)
+    csv_value = read_evaluator_result_csv(tmp_path / "result.csv").ci95
+    assert csv_value == pytest.approx(expected, rel=1e-12)
+    assert f"official score ci95,,{csv_value!r}" in (tmp_path / "result.csv").read_text()
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["official"]["official_score_ci95"] == csv_value
+    # the bootstrap intervals, a key of their own beside (not instead of) the evaluator's number
+    low, high = data["intervals"]["overall"]["official_score"]
+    assert low < data["official_score"] < high
+    assert set(data["intervals"]["units"]) == {"fan section 00", "fan section 01", "valve section 00",
+                                               "valve section 01"}  # fmt: skip
+    if layout == "dcase2023":  # the report's uncertainty table shows the same interval
+        from asdlens.experiment.render import build_run_report
+        from asdlens.report.numbers import fmt_interval
+
+        build_run_report(result).write(tmp_path)
+        md = (tmp_path / "report.md").read_text()
+        assert "## Uncertainty" in md and fmt_interval([low, high]) in md

@@ -36,11 +36,12 @@ TYPE, IDS, N_TRAIN, N_TEST_EACH, SECONDS = "fan", ("00", "02", "04", "06"), 750,
 def fullsize_tree(root: str | os.PathLike, *, seed: int = 0) -> Path:
     """The full-size tree under ``root`` (generated unless a complete one is already there)."""
     from ..data import scan
+    from ..data.layouts import find_manifest
     from ..data.synth import generate
 
     root = Path(root)
     expected = len(IDS) * (N_TRAIN + 2 * N_TEST_EACH)
-    if (root / "manifest.csv").is_file() and len(scan(root, "dcase2020").clips) == expected:
+    if find_manifest(root) is not None and len(scan(root, "dcase2020").clips) == expected:
         return root
     return generate(
         root, layout="dcase2020", types=[TYPE], ids=list(IDS), n_train=N_TRAIN, n_test_normal=N_TEST_EACH,

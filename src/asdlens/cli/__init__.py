@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from . import bench, data, deploy, diff, explain, features, protocol
+from . import bench, data, deploy, diff, evaluate, explain, features, protocol
 
 app = typer.Typer(
     name="asdlens",
@@ -17,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (features, diff, data, protocol, explain, deploy, bench):
+for module in (features, diff, data, protocol, evaluate, explain, deploy, bench):
     module.register(app)
 
 

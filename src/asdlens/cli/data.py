@@ -174,7 +174,7 @@ def synth(
         0, help="2025: clean machine clips per evaluation type in supplemental/."
     ),
 ) -> None:
-    """Write a synthetic DCASE 2020-2025 or MIMII tree with known anomalies, plus manifest.csv (2021+: with a
+    """Write a synthetic DCASE 2020-2025 or MIMII tree with known anomalies, plus .asdlens/manifest.csv (2021+: with a
     domain shift per section, attribute tables and ground truth for the evaluation part)."""
     from ..data.synth import SynthOptions, generate
 
@@ -206,11 +206,12 @@ def synth(
                 overwrite=overwrite,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
+    from ..data.layouts import find_manifest
     from ..data.synth import read_manifest
 
     rows = read_manifest(out)
     anomalies = sum(r["label"] or 0 for r in rows)
-    typer.echo(f"{out}: {len(rows)} clips ({anomalies} anomalous), manifest {out / 'manifest.csv'}")
+    typer.echo(f"{out}: {len(rows)} clips ({anomalies} anomalous), manifest {find_manifest(out)}")
 
 
 def register(app: typer.Typer) -> None:

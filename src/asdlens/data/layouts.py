@@ -46,17 +46,34 @@ def is_wav(path: Path) -> bool:
     return path.suffix.lower() == ".wav"
 
 
-#: The file asdlens's generator (:mod:`asdlens.data.synth`) writes beside the trees it makes.
+#: The file asdlens's generator (:mod:`asdlens.data.synth`) writes beside the trees it makes, and the hidden folder
+#: of the tree's root it is in: the official scripts take every visible entry of a data folder as a machine type
+#: (``select_dirs`` of the DCASE 2020 baseline globs ``<root>/*``), and hidden names are not matched by ``*``.
 GENERATOR_MANIFEST = "manifest.csv"
+GENERATOR_FOLDER = ".asdlens"
+
+
+def manifest_path(root: str | os.PathLike) -> Path:
+    """Where the generator writes the manifest of the tree at ``root``: ``<root>/.asdlens/manifest.csv``."""
+    return Path(root) / GENERATOR_FOLDER / GENERATOR_MANIFEST
+
+
+def find_manifest(root: str | os.PathLike) -> Path | None:
+    """The generator's manifest of the tree at ``root``: ``.asdlens/manifest.csv``, or ``manifest.csv`` in the
+    root itself (where trees generated before it moved have it); None if neither is there."""
+    for path in (manifest_path(root), Path(root) / GENERATOR_MANIFEST):
+        if path.is_file():
+            return path
+    return None
 
 
 def is_generated(root: str | os.PathLike, layout: str) -> bool:
-    """Whether the tree at ``root`` was written by asdlens's generator: its manifest is in ``root`` or, for the
-    section layouts, one folder up (the generator writes it above ``dev_data/`` and ``eval_data/``, the roots a
-    run is given)."""
+    """Whether the tree at ``root`` was written by asdlens's generator: its manifest (:func:`find_manifest`) is in
+    ``root`` or, for the section layouts, one folder up (the generator writes it above ``dev_data/`` and
+    ``eval_data/``, the roots a run is given)."""
     root = Path(root)
     places = [root, root.parent] if layout_spec(layout).sections else [root]
-    return any((p / GENERATOR_MANIFEST).is_file() for p in places)
+    return any(find_manifest(p) is not None for p in places)
 
 
 def parse_dcase2020(path: Path) -> Clip | str:

@@ -7,6 +7,7 @@ scikit-learn and SciPy only when metrics are computed.
 """
 
 from ..atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from .bootstrap import BootstrapOptions, Draws, auc_interval, paired_difference
 from .decision import DECISION_QUANTILE, decide, gamma_threshold
 from .domain_reference import DOMAIN_REFERENCES, DomainReferenceRow, DomainReferenceTable
 from .domains import (
@@ -32,6 +33,7 @@ from .files import (
     write_mimii_result_yaml,
     write_result_csv,
 )
+from .intervals import IdScores, difference, id_draws, intervals_json, section_draws
 from .metrics import (
     IdResult,
     TypeAverage,
@@ -77,6 +79,15 @@ from .submission import (
 
 __all__ = [
     "AGGREGATES",
+    "BootstrapOptions",
+    "Draws",
+    "IdScores",
+    "auc_interval",
+    "difference",
+    "id_draws",
+    "intervals_json",
+    "paired_difference",
+    "section_draws",
     "COLUMN_NAMES",
     "DECISION_QUANTILE",
     "DOMAIN_REFERENCES",

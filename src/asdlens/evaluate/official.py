@@ -349,8 +349,8 @@ def jackknife_ci95(labels: Sequence[int], scores: Sequence[float], *, max_fpr: f
     ``t_{0.975, N-1} * sigma`` (Mesaros et al., IEEE/ACM TASLP 27(6), 2019, section IV, which the evaluators cite).
     """
     from scipy.stats import t
-    from sklearn.metrics import roc_auc_score
 
+    roc_auc_score = _binary_roc_auc()
     confidence = 0.95
 
     y = np.asarray(labels, dtype=np.int64)
@@ -367,6 +367,19 @@ def jackknife_ci95(labels: Sequence[int], scores: Sequence[float], *, max_fpr: f
     sigma = np.sqrt(np.sum((estimates - estimates.mean()) ** 2) / (n * (n - 1)))
     # (1 - 0.95) / 2 is 0.025000000000000022 in floating point; the evaluators compute it so
     return float(abs(t.ppf((1 - confidence) / 2, n - 1)) * sigma)
+
+
+def _binary_roc_auc():
+    """The function ``sklearn.metrics.roc_auc_score`` ends in for 0/1 labels (``_binary_roc_auc_score``: the same
+    floats), without the label checks it repeats on each of the jackknife's N calls (2.5 times faster); the
+    public function where a scikit-learn version has no such private name."""
+    try:
+        from sklearn.metrics._ranking import _binary_roc_auc_score
+    except ImportError:  # pragma: no cover - other scikit-learn versions
+        from sklearn.metrics import roc_auc_score
+
+        return roc_auc_score
+    return _binary_roc_auc_score
 
 
 def rows_from_clips(clips: Iterable, scores: Iterable[float]) -> list:

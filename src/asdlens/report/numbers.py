@@ -17,3 +17,14 @@ def fmt(
     if value is None:
         return missing
     return format(value, ("+" if signed else "") + spec)
+
+
+def fmt_interval(pair, spec: str = ".4f", *, missing: str | None = MISSING) -> str | None:
+    """``[low, high]`` as ``"low–high"`` (an en dash, so a minus sign stays a minus sign), or ``missing``.
+
+    >>> fmt_interval([0.70123, 0.79871]), fmt_interval(None)
+    ('0.7012–0.7987', '–')
+    """
+    if pair is None or pair[0] is None or pair[1] is None:
+        return missing
+    return f"{format(pair[0], spec)}–{format(pair[1], spec)}"

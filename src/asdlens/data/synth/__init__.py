@@ -1,6 +1,6 @@
 """Synthetic machine sounds in the real DCASE 2020-2026 Task 2 and MIMII layouts.
 
-:func:`machine_clip` makes one clip in memory; :func:`generate` writes a whole tree plus ``manifest.csv``.
+:func:`machine_clip` makes one clip in memory; :func:`generate` writes a whole tree plus ``.asdlens/manifest.csv``.
 
 >>> from asdlens.data.synth import SynthOptions, generate, machine_clip
 >>> y = machine_clip("pump", "00", anomaly="rubbing", duration=1.0)  # doctest: +SKIP

@@ -67,11 +67,19 @@ def write_manifest(path: Path, rows: Sequence[ManifestRow], fields: Sequence[str
 
 
 def read_manifest(root: str | os.PathLike) -> list[dict]:
-    """The rows of ``<root>/manifest.csv`` with ``label``, ``index``, ``snr`` as int (None if empty) and
+    """The rows of the manifest of the tree at ``root`` (``<root>/.asdlens/manifest.csv``, or ``<root>/manifest.csv``
+    in trees generated before it moved: :func:`asdlens.data.layouts.find_manifest`) with ``label``, ``index``, ``snr`` as int (None if empty) and
     ``severity`` as float; ``path`` stays relative to ``root``. DCASE 2021-2025 manifests add ``domain``,
     ``attributes`` (``key=value``), ``part`` (dev/eval) and ``true_name`` (the labelled name of the clip)."""
+    from ..layouts import find_manifest, manifest_path
+
+    path = find_manifest(root)
+    if path is None:
+        raise FileNotFoundError(
+            f"{root}: no generator manifest ({manifest_path(root)}, or manifest.csv in the root)"
+        )
     rows = []
-    with open(Path(root) / "manifest.csv", newline="") as f:
+    with open(path, newline="") as f:
         for row in csv.DictReader(f):
             row["label"] = int(row["label"]) if row["label"] != "" else None
             row["index"] = int(row["index"])

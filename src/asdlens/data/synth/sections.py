@@ -12,7 +12,7 @@ What a tree holds::
     <out>/dev_data/<type>/...      the year's development layout (sections 00-02 for 2021/2022, 00 after)
     <out>/eval_data/<type>/...     additional training set + evaluation test files with hidden names
     <out>/ground_truth/...         the evaluators' ground-truth files for the evaluation test files
-    <out>/manifest.csv             every clip: section, domain, attributes, label, anomaly kind, true name
+    <out>/.asdlens/manifest.csv    every clip: section, domain, attributes, label, anomaly kind, true name
 
 The names are in :mod:`asdlens.data.synth.records`, the side files in :mod:`asdlens.data.synth.truth`.
 Every clip has its own seed from (seed, type, section, role, index), so a clip does not depend on what else is

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..layouts import manifest_path
 from .families import TreeFamily, family_of
 from .files import prepare_out, write_wav
 from .manifest import ManifestRow, write_manifest
@@ -31,7 +32,8 @@ def generate(
     progress: Callable[[int, int], None] | None = None,
     **fields,
 ) -> Path:
-    """Write a synthetic dataset tree in the real layout, plus ``manifest.csv``.
+    """Write a synthetic dataset tree in the real layout, plus ``.asdlens/manifest.csv`` (where the official scripts
+    do not look: :func:`asdlens.data.layouts.manifest_path`).
 
     Parameters
     ----------
@@ -65,7 +67,7 @@ def generate(
     recordings = family.recordings(options)
     rows = write_recordings([Task(family, rec, options, root) for rec in recordings], workers, progress)
     family.side_files(root, options, recordings)
-    write_manifest(root / "manifest.csv", rows, family.manifest_fields)
+    write_manifest(manifest_path(root), rows, family.manifest_fields)
     return root
 
 

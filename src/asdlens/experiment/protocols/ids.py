@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ...evaluate import (
+    BootstrapOptions,
     IdResult,
+    IdScores,
     TypeAverage,
     anomaly_score_file_name,
     id_metrics,
@@ -29,6 +31,7 @@ from ...evaluate import (
     write_mimii_result_yaml,
     write_result_csv,
 )
+from ...evaluate.intervals import id_draws, intervals_json
 from ..results import results_json
 from .interface import EvaluationProtocol, require
 
@@ -77,10 +80,13 @@ class IdEvaluation:
         Per machine type x ID (x SNR): ``auc``, ``pauc``, ``n`` (= ``n_normal + n_anomaly``), ``message``.
     averages : list of TypeAverage
         Per machine type (x SNR).
+    intervals : dict or None
+        The bootstrap intervals (:func:`asdlens.evaluate.intervals.intervals_json`), None when not drawn.
     """
 
     results: list[IdResult]
     averages: list[TypeAverage]
+    intervals: dict | None = None
 
     @property
     def mean_auc(self) -> float | None:
@@ -103,9 +109,44 @@ class IdEvaluation:
         raise KeyError(f"no result for {machine_type} id_{machine_id} snr={snr}")
 
 
-def id_evaluation(results: list[IdResult]) -> IdEvaluation:
+def id_evaluation(results: list[IdResult], intervals: dict | None = None) -> IdEvaluation:
     """An :class:`IdEvaluation` of per-ID results (the per-type means computed from them)."""
-    return IdEvaluation(results, type_average_rows(results))
+    return IdEvaluation(results, type_average_rows(results), intervals)
+
+
+def id_scores(plan, scored: dict[str, list]) -> list[IdScores]:
+    """Per test group of ``plan``: its clips' labels and scores (``scored``: group label -> ``[(file, score,
+    label), ...]``), the input of :func:`asdlens.evaluate.intervals.id_draws`."""
+    return [
+        IdScores(
+            g.machine_type,
+            g.machine_id,
+            g.snr,
+            [lab for _, _, lab in scored[g.label]],
+            [s for _, s, _ in scored[g.label]],
+        )
+        for g in plan.tests
+    ]
+
+
+def official_order(scored: list[tuple[str, float, int | None]]) -> list[tuple[str, float, int | None]]:
+    """A group's ``(file, score, label)`` rows in the order ``01_test.py`` writes its anomaly-score file: the
+    normal clips, then the anomalies, each in file-name order (its ``test_file_list_generator`` globs
+    ``normal_<id>*`` then ``anomaly_<id>*``, each sorted; y-kawagu/dcase2020_task2_baseline@04cc94f); an
+    evaluation set's unlabelled clips (all sorted there) after them, in the group's (path) order."""
+    rank = {0: 0, 1: 1}
+    return sorted(scored, key=lambda row: rank.get(row[2], 2))  # stable: each class keeps the path order
+
+
+def evaluation_json(e: IdEvaluation) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The evaluation's part of ``results.json``: the metrics, and the tail (the intervals, when drawn)."""
+    metrics = {
+        "results": [r.to_dict() for r in e.results],
+        "averages": [asdict(a) for a in e.averages],
+        "mean": {"auc": e.mean_auc, "pauc": e.mean_pauc},
+        "official_score_2020": e.official_score_2020,
+    }
+    return metrics, None if e.intervals is None else {"intervals": e.intervals}
 
 
 @dataclass(frozen=True)
@@ -136,24 +177,16 @@ class IdsProtocol(EvaluationProtocol):
             )
             for g in plan.tests
         ]
-        return id_evaluation(results)
+        options = BootstrapOptions(max_fpr=exp.metric.max_fpr)
+        return id_evaluation(results, intervals_json(id_draws(id_scores(plan, scored), options), options))
 
     def results_dict(self, result) -> dict[str, Any]:
-        e = result.evaluation
-        return results_json(
-            result,
-            {
-                "results": [r.to_dict() for r in e.results],
-                "averages": [asdict(a) for a in e.averages],
-                "mean": {"auc": e.mean_auc, "pauc": e.mean_pauc},
-                "official_score_2020": e.official_score_2020,
-            },
-        )
+        return results_json(result, *evaluation_json(result.evaluation))
 
     def write_files(self, result) -> None:
         out, e = result.out_dir, result.evaluation
         for g in result.plan.tests:
-            rows = [(f, s) for f, s, _ in result.scores[g.label]]
+            rows = [(f, s) for f, s, _ in official_order(result.scores[g.label])]
             write_anomaly_scores(
                 out / snr_folder(g.snr) / anomaly_score_file_name(g.machine_type, g.machine_id), rows
             )

@@ -17,6 +17,7 @@ from ...groups import GroupKey
 from ...report import Report
 from ...report.figures import histogram_figure, roc_figure
 from ..render import cell, opening, protocol_differences, training_and_run_sections
+from .intervals_shown import interval_section
 
 #: Histogram colours of each label (None: evaluation clips without one).
 LABEL_PARTS = ((0, "normal", "#3a7"), (1, "anomaly", "#d54"), (None, "unlabelled", "#888"))
@@ -32,7 +33,7 @@ def _published_note(protocol, result, generated: bool) -> str | None:
         note += f" This run differs from the published protocol in: {', '.join(diffs)}."
     if generated:
         note += (
-            " The data root holds a manifest.csv of asdlens's synthetic generator: the published values are "
+            " The data root holds a .asdlens/manifest.csv of asdlens's synthetic generator: the published values are "
             "for the real recordings and are shown for the layout only."
         )
     return note
@@ -190,6 +191,15 @@ def _figures(rep: Report, result) -> None:
         )
 
 
+def _values(e) -> dict:
+    """The run's values in the shape of its intervals (:func:`.intervals_shown.interval_rows`)."""
+    return {
+        "units": {r.label: {"auc": r.auc, "pauc": r.pauc} for r in e.results},
+        "types": {a.label: {"auc": a.auc, "pauc": a.pauc} for a in e.averages},
+        "overall": {"auc": e.mean_auc, "pauc": e.mean_pauc, "official_score_2020": e.official_score_2020},
+    }
+
+
 def id_report(protocol, result) -> Report:
     """The :class:`asdlens.report.Report` of a run scored per machine ID (``protocol``: its
     :class:`~asdlens.experiment.protocols.ids.IdsProtocol`)."""
@@ -202,6 +212,7 @@ def id_report(protocol, result) -> Report:
     rows = comparison_rows([r.to_dict() for r in result.evaluation.results], protocol.table())
     _id_section(rep, rows)
     _type_section(rep, protocol, result, rows)
+    interval_section(rep, result.evaluation.intervals, _values(result.evaluation))
     if protocol.rules.strong_systems:
         _strong_systems_section(rep, result, rows, generated)
     _figures(rep, result)

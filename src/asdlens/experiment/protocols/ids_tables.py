@@ -13,8 +13,9 @@ from ...data.layouts import is_generated
 from ...evaluate import official_score_2020
 from ...evaluate.published import comparison_rows
 from ...groups import GroupKey
-from ...report.numbers import fmt
+from ...report.numbers import fmt, fmt_interval
 from ...report.terminal import notes, table
+from .intervals_shown import interval_note
 
 
 def _number(value: float | None, signed: bool = False) -> str:
@@ -44,11 +45,31 @@ def _id_table(rows: list[dict[str, Any]]):
 
 
 def _type_table(data: dict[str, Any]):
-    out = table("mean over IDs", ["type", "IDs", "AUC", "pAUC"], left=("type",))
+    """Per type the means over IDs, then the mean over types; each with its 95 % interval when the run has them
+    (``results.json`` of runs before the intervals has none)."""
+    intervals = data.get("intervals")
+    headers = [
+        "type",
+        "IDs",
+        "AUC",
+        *(["95% CI"] if intervals else []),
+        "pAUC",
+        *(["95% CI "] if intervals else []),
+    ]
+    out = table("mean over IDs", headers, left=("type",))
+
+    def cells(values: dict, bounds: dict | None) -> list[str]:
+        out = []
+        for m in ("auc", "pauc"):
+            out.append(_number(values[m]))
+            if intervals:
+                out.append(fmt_interval((bounds or {}).get(m)))
+        return out
+
     for a in data["averages"]:
         label = GroupKey(a["machine_type"], a["snr"]).label
-        out.add_row(label, str(a["n_ids"]), _number(a["auc"]), _number(a["pauc"]))
-    out.add_row("mean over types", "", _number(data["mean"]["auc"]), _number(data["mean"]["pauc"]))
+        out.add_row(label, str(a["n_ids"]), *cells(a, intervals and intervals["types"].get(label)))
+    out.add_row("mean over types", "", *cells(data["mean"], intervals and intervals["overall"]))
     return out
 
 
@@ -65,17 +86,23 @@ def print_id_tables(protocol, data: dict[str, Any], console, *, title: str) -> N
         root = ((data.get("experiment") or {}).get("dataset") or {}).get("root")
         if root and is_generated(root, data["layout"]):
             below.append(
-                "the data is asdlens's generated data (its root holds the generator's manifest.csv); the "
+                "the data is asdlens's generated data (its root holds the generator's .asdlens/manifest.csv); the "
                 "published columns are the real recordings' and only show the layout"
             )
     below += [r["message"] for r in rows if r["message"]]
     notes(console, below)
     console.print(_type_table(data))
     score = official_score_2020(data["mean"]["auc"], data["mean"]["pauc"])
+    intervals = data.get("intervals")
+    band = ""
+    if intervals:
+        band = f" (95% CI {fmt_interval(intervals['overall'].get('official_score_2020'))})"
     console.print(
-        f"[bold]score {_number(score)}[/]: the mean of the mean AUC and the mean pAUC "
+        f"[bold]score {_number(score)}[/]{band}: the mean of the mean AUC and the mean pAUC "
         f"({protocol.rules.score_name})",
         highlight=False,
     )
+    if intervals:
+        notes(console, [interval_note(intervals)])
     if data.get("bad_files"):
         console.print(f"[yellow]{len(data['bad_files'])} clip(s) left out (--skip-bad); see results.json[/]")

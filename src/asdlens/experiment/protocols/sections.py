@@ -25,6 +25,7 @@ from ...evaluate import (
     DECISION_QUANTILE,
     HEADLINE_METRICS,
     RULES,
+    BootstrapOptions,
     EvaluatorRule,
     OfficialResult,
     ScoreRow,
@@ -37,6 +38,7 @@ from ...evaluate import (
     write_evaluator_result_csv,
     write_submission,
 )
+from ...evaluate.intervals import intervals_json, section_draws
 from ..plan import Plan, training_group
 from ..results import results_json
 from .interface import EvaluationProtocol, require
@@ -113,12 +115,15 @@ class SectionEvaluation:
     messages : list of str
         What was scored but not evaluated, thresholds that could not be fit, and the data's warnings
         (:attr:`asdlens.data.ScanResult.warnings`).
+    intervals : dict or None
+        The bootstrap intervals (:func:`asdlens.evaluate.intervals.intervals_json`), None when not evaluated.
     """
 
     official: OfficialResult | None
     thresholds: dict[str, float | None] = field(default_factory=dict)
     train_scores: dict[str, list[float]] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    intervals: dict | None = None
 
     @property
     def official_score(self) -> float | None:
@@ -152,11 +157,8 @@ def decisions_of(
     return out
 
 
-def evaluate_rows(
-    exp, plan: Plan, rows: list[ScoreRow], decisions
-) -> tuple[OfficialResult | None, list[str]]:
-    """The year's :class:`~asdlens.evaluate.OfficialResult` over the clips that have a label and a domain, or
-    None when no clip has both (an evaluation tree without ground truth); plus messages."""
+def usable_rows(rows: list[ScoreRow]) -> tuple[list[ScoreRow], list[str]]:
+    """The rows that have a label and a domain (the ones evaluated), and a message about the others."""
     usable = [r for r in rows if r.label in (0, 1) and r.domain in ("source", "target")]
     messages = []
     if len(usable) < len(rows):
@@ -164,9 +166,52 @@ def evaluate_rows(
             f"{len(rows) - len(usable)} of {len(rows)} test clips have no label or domain (evaluation names "
             "without ground truth: set dataset.ground_truth); they are in the score files but not evaluated"
         )
+    return usable, messages
+
+
+def evaluate_rows(
+    exp, plan: Plan, rows: list[ScoreRow], decisions
+) -> tuple[OfficialResult | None, list[str]]:
+    """The year's :class:`~asdlens.evaluate.OfficialResult` over the clips that have a label and a domain, or
+    None when no clip has both (an evaluation tree without ground truth); plus messages. 2022 on, with the
+    evaluators' ``official score ci95`` (their jackknife), as their ``result.csv`` carries it."""
+    usable, messages = usable_rows(rows)
     if not usable:
         return None, messages
-    return evaluate_official(usable, plan.layout, decisions=decisions, max_fpr=exp.metric.max_fpr), messages
+    official = evaluate_official(
+        usable, plan.layout, decisions=decisions, max_fpr=exp.metric.max_fpr, ci95=True
+    )
+    return official, messages
+
+
+def section_intervals(rows: list[ScoreRow], layout: str, max_fpr: float) -> dict | None:
+    """The bootstrap intervals of the evaluated rows (:func:`asdlens.evaluate.intervals.section_draws`)."""
+    usable, _ = usable_rows(rows)
+    if not usable:
+        return None
+    options = BootstrapOptions(max_fpr=max_fpr)
+    return intervals_json(section_draws(usable, layout, options), options)
+
+
+def evaluation_json(e: SectionEvaluation) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The evaluation's part of ``results.json``: the metrics, and the tail (messages, intervals)."""
+    metrics = {
+        "official_score": e.official_score,
+        "domains": domain_table(e.official),
+        "official": None if e.official is None else e.official.to_dict(),
+        "thresholds": {
+            name: {
+                "threshold": value,
+                "quantile": DECISION_QUANTILE,
+                "n_train": len(e.train_scores.get(name, ())),
+            }
+            for name, value in e.thresholds.items()
+        },
+    }
+    tail: dict[str, Any] = {"messages": list(e.messages)}
+    if e.intervals is not None:
+        tail["intervals"] = e.intervals
+    return metrics, tail
 
 
 @dataclass(frozen=True)
@@ -216,26 +261,14 @@ class SectionsProtocol(EvaluationProtocol):
         official, more = evaluate_rows(exp, plan, rows, decisions_of(plan, rows, limits))
         messages += more + ([] if official is None else list(official.messages))
         messages += [f"data: {w}" for w in plan.warnings]
-        return SectionEvaluation(official, limits, train_scores, messages)
+        intervals = None if official is None else section_intervals(rows, plan.layout, exp.metric.max_fpr)
+        return SectionEvaluation(official, limits, train_scores, messages, intervals)
 
     def results_dict(self, result) -> dict[str, Any]:
         """``official_score``, ``domains`` (:func:`asdlens.evaluate.domain_table`), ``official``
-        (:meth:`asdlens.evaluate.OfficialResult.to_dict`), the decision ``thresholds`` and the ``messages``."""
-        e = result.evaluation
-        metrics = {
-            "official_score": e.official_score,
-            "domains": domain_table(e.official),
-            "official": None if e.official is None else e.official.to_dict(),
-            "thresholds": {
-                name: {
-                    "threshold": value,
-                    "quantile": DECISION_QUANTILE,
-                    "n_train": len(e.train_scores[name]),
-                }
-                for name, value in e.thresholds.items()
-            },
-        }
-        return results_json(result, metrics, {"messages": list(e.messages)})
+        (:meth:`asdlens.evaluate.OfficialResult.to_dict`), the decision ``thresholds``, the ``messages`` and the
+        ``intervals`` (:func:`evaluation_json`)."""
+        return results_json(result, *evaluation_json(result.evaluation))
 
     def write_files(self, result) -> None:
         """The score and decision files of every scored test clip and, when it was evaluated, ``result.csv``."""

@@ -22,11 +22,13 @@ from ...evaluate import (
     headline,
     official_columns,
     reference,
+    section_values,
 )
 from ...evaluate.published import section_rows
 from ...report import Report
 from ...report.figures import heatmap_figure, histogram_figure, roc_figure
 from ..render import cell, opening, protocol_differences, training_and_run_sections
+from .intervals_shown import interval_section
 from .section_rows import score_rows
 
 #: Histogram colours of each (domain, label); other clips (no label or domain) are grey.
@@ -68,7 +70,7 @@ def _score_section(rep: Report, protocol, result) -> None:
         notes.append(f"This run differs from the published protocol in: {', '.join(diffs)}.")
     if is_generated(Path(result.config.dataset.root), result.layout):
         notes.append(
-            "The data is asdlens's generated data (a manifest.csv of the generator is beside it): published values "
+            "The data is asdlens's generated data (a .asdlens/manifest.csv of the generator is beside it): published values "
             "are for the real recordings and are shown for the layout only."
         )
     if notes:
@@ -218,6 +220,15 @@ def _figures(rep: Report, protocol, result) -> None:
         )
 
 
+def _values(official) -> dict:
+    """The run's values in the shape of its intervals (:func:`.intervals_shown.interval_rows`)."""
+    return {
+        "units": section_values(official),
+        "types": {t: headline(s, s["score"]) for t, s in official.types.items()},
+        "overall": headline(official.overall, official.official_score),
+    }
+
+
 def section_report(protocol, result) -> Report:
     """The :class:`asdlens.report.Report` of a DCASE 2021-2025 run (``protocol``: its
     :class:`~asdlens.experiment.protocols.sections.SectionsProtocol`). The result's ``plan`` gives each clip's
@@ -241,6 +252,7 @@ def section_report(protocol, result) -> Report:
         _score_section(rep, protocol, result)
         _sections_table(rep, protocol, result)
         _means_and_decisions(rep, result)
+        interval_section(rep, e.intervals, _values(e.official))
     if e.messages:
         rep.heading("Messages")
         rep.table(["message"], [[m] for m in e.messages])

@@ -13,8 +13,9 @@ from typing import Any
 from ...data.layouts import is_generated
 from ...evaluate import HEADLINE_METRICS, headline, official_columns
 from ...evaluate.published import section_rows
-from ...report.numbers import fmt
+from ...report.numbers import fmt, fmt_interval
 from ...report.terminal import notes, table
+from .intervals_shown import interval_note
 
 #: Short headers of the means table (the notes below it spell them out).
 MEAN_HEADERS = {
@@ -53,13 +54,25 @@ def _metric_table(
 
 
 def _means_table(data: dict[str, Any]):
-    official = data["official"]
-    out = table("harmonic means over sections", ["type", *MEAN_HEADERS.values()], left=("type",))
+    """Per type and over all types the official score (with its 95 % interval when the run has them) and the
+    harmonic means it is made of."""
+    official, intervals = data["official"], data.get("intervals")
+    headers = [*MEAN_HEADERS.values()]
+    if intervals:
+        headers.insert(1, "95% CI")
+    out = table("harmonic means over sections", ["type", *headers], left=("type",))
+
+    def cells(values: dict, bounds: dict | None) -> list[str]:
+        out = [fmt(values[m]) for m in HEADLINE_METRICS]
+        if intervals:
+            out.insert(1, fmt_interval((bounds or {}).get("official_score")))
+        return out
+
     for machine_type, summary in official["types"].items():
-        values = headline(summary, summary["score"])
-        out.add_row(machine_type, *(fmt(values[m]) for m in HEADLINE_METRICS))
+        bounds = intervals and intervals["types"].get(machine_type)
+        out.add_row(machine_type, *cells(headline(summary, summary["score"]), bounds))
     overall = headline(official["overall"], data["official_score"])
-    out.add_row("all types", *(fmt(overall[m]) for m in HEADLINE_METRICS))
+    out.add_row("all types", *cells(overall, intervals and intervals["overall"]))
     return out
 
 
@@ -105,5 +118,11 @@ def print_section_tables(protocol, data: dict[str, Any], console, *, title: str)
         f"as the {layout} evaluator)",
         highlight=False,
     )
+    ci95 = official.get("official_score_ci95")
+    if ci95 is not None:
+        notes(console, [f"official score ci95 {fmt(ci95, '.6f')}: the evaluator's jackknife of the pooled AUC/pAUC "
+                        "(docs/uncertainty.md)"])  # fmt: skip
+    if data.get("intervals"):
+        notes(console, [interval_note(data["intervals"])])
     if data.get("bad_files"):
         console.print(f"[yellow]{len(data['bad_files'])} clip(s) left out (--skip-bad); see results.json[/]")
