@@ -141,22 +141,27 @@ def _demo_report(size: DemoSize, features, result, answer: str, machine: str):
 
 
 def summary(features, result) -> str:
-    """Two sentences: which settings make the features differ (Shapley, dB) and which steps move the AUC."""
+    """Two sentences: which settings make the features differ (Shapley, dB) and which steps move the AUC
+    beyond noise (the paired bootstrap over clips and seeds of docs/explain.md; the others are only counted)."""
     att = features.attribution
     top = sorted(att.values_db.items(), key=lambda kv: -abs(kv[1]))[:3]
     shares = ", ".join(f"{g} {100 * att.shares[g]:.0f} %" for g, _ in top)
-    steps = sorted(
-        (s for s in result.steps[1:] if s.change.get("auc") is not None), key=lambda s: -abs(s.change["auc"])
+    moved = [s for s in result.steps[1:] if s.change.get("auc") is not None]
+    real = sorted(
+        (s for s in moved if s.within_noise.get("auc") is False), key=lambda s: -abs(s.change["auc"])
     )
-    costs = ", ".join(
-        f"{s.name} {s.change['auc']:+.3f}" + (" (within noise)" if s.within_noise.get("auc") else "")
-        for s in steps[:3]
-    )
-    total = result.total["auc"]
+    noise = len(moved) - len(real)
+    if real:
+        costs = "the steps beyond noise are " + ", ".join(
+            f"{s.name} {s.change['auc']:+.3f}" for s in real[:3]
+        )
+    else:
+        costs = "no single step moves it beyond noise"
+    rest = f" ({noise} other step(s) within noise)" if noise else ""
     return (
         f"The seed's tf.signal log-mel is {att.total_db:.1f} dB (mean) away from the baseline's; the largest "
         f"order-free shares of that gap are {shares}. Trained and scored as the baseline, it changes the mean AUC "
-        f"by {total:+.3f} (pAUC {result.total['pauc']:+.3f}); the steps that move it most are {costs}."
+        f"by {result.total['auc']:+.3f} (pAUC {result.total['pauc']:+.3f}); {costs}{rest}."
     )
 
 

@@ -51,6 +51,7 @@ class Outcome:
     seeds: list[int]
     metrics: tuple[str, ...] = METRICS
     protocol: str | None = None  # DCASE 2021-2025: the layout the values were computed with
+    draws: Any = field(default=None, repr=False, compare=False)  # bootstrap draws over clips (and seeds)
 
     def to_dict(self) -> dict[str, Any]:
         return {"per_id": self.per_id, "value": self.value, "counters": self.counters, "seeds": self.seeds}
@@ -152,7 +153,20 @@ def summarize_seeds(results: list, seeds: list[int]) -> Outcome:
     per_id = {label: _mean_sd(samples) for label, samples in per_unit.items()}
     counters = _sum_counters([r.counters for r in results])
     return Outcome(per_id, _mean_sd(values), counters, list(seeds), protocol.headline_metrics,
-                   protocol.headline_protocol)  # fmt: skip
+                   protocol.headline_protocol, _seed_draws(results))  # fmt: skip
+
+
+def _seed_draws(results: list) -> Any:
+    """The bootstrap draws of the seeds' runs pooled (seeds resampled too), or None where a run has no plan or
+    scores in memory (a result made elsewhere)."""
+    from ..evaluate.intervals import seed_mean
+    from ..experiment.compare import run_draws
+
+    try:
+        draws = [run_draws(r) for r in results]
+    except (AttributeError, ValueError):
+        return None
+    return None if any(d is None for d in draws) else seed_mean(draws)
 
 
 def _mean_sd(samples: dict[str, list[float]]) -> dict[str, float | None]:
@@ -169,7 +183,20 @@ def _diff(a: float | None, b: float | None) -> float | None:
 
 
 def _noise(prev: Outcome, cur: Outcome, metric: str, repeats: int) -> bool | None:
-    """True when the change is within two standard errors of the difference of two K-seed means."""
+    """True when the step's change is within noise: the rule of docs/explain.md.
+
+    The paired bootstrap over the test clips (stratified by label and domain) and, with ``repeats`` > 1, over
+    the seeds (:func:`asdlens.evaluate.intervals.seed_mean`): the change is within noise when the 95 % interval
+    of the paired difference holds 0. Without draws (no scores in memory), two standard errors of the
+    difference of two K-seed means; None with one seed and no draws.
+    """
+    if prev.draws is not None and cur.draws is not None:
+        from ..evaluate import difference
+
+        d = difference(cur.draws, prev.draws)["overall"].get(metric)
+        if d is not None:
+            lo, hi = d.interval()
+            return bool(lo <= 0.0 <= hi)
     sa, sb = prev.value.get(f"{metric}_sd"), cur.value.get(f"{metric}_sd")
     change = _diff(prev.value[metric], cur.value[metric])
     if repeats < 2 or sa is None or sb is None or change is None:

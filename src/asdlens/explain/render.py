@@ -144,8 +144,9 @@ def terminal_table(exp: Explanation):
     names = _names(exp)
     metrics = terminal_columns(exp)
     spread = exp.repeats > 1
+    marked = any(s.within_noise.get(exp.metrics[0]) is not None for s in exp.steps)
     headers = ["step", *(h for m in metrics for h in names[m])]
-    headers += ["sd", "noise"] if spread else []
+    headers += (["sd"] if spread else []) + (["noise"] if marked else [])
     out = table(_title(exp), [*headers, "models"], left=("step", "noise"))
     first = exp.metrics[0]
     for s in exp.steps:
@@ -154,7 +155,9 @@ def terminal_table(exp: Explanation):
             cells += [_fmt(s.outcome.value[m]), _fmt(s.change.get(m), signed=True) if s.index else ""]
         if spread:
             sd = s.outcome.value.get(f"{first}_sd")
-            cells += ["" if sd is None else f"{sd:.4f}", _noise_mark(s, first).replace(" noise", "")]
+            cells.append("" if sd is None else f"{sd:.4f}")
+        if marked:
+            cells.append(_noise_mark(s, first).replace(" noise", ""))
         out.add_row(f"{s.index} {s.name}", *cells, _reuse(s))
     return out
 
@@ -177,13 +180,13 @@ def print_explanation(exp: Explanation, console=None) -> None:
 
     console = console or Console()
     console.print(terminal_table(exp))
-    sd_note = (
-        f"sd: the spread of {LONG_NAMES[exp.metrics[0]]} over {exp.repeats} seeds; noise: whether the change is "
-        "beyond that spread; "
-        if exp.repeats > 1
-        else ""
-    )
-    console.print(f"{sd_note}models: trained/reused", highlight=False)
+    first = LONG_NAMES[exp.metrics[0]]
+    notes = [f"sd: the spread of {first} over {exp.repeats} seeds"] if exp.repeats > 1 else []
+    if any(s.within_noise.get(exp.metrics[0]) is not None for s in exp.steps):
+        over = "test clips and seeds" if exp.repeats > 1 else "test clips"
+        notes.append(f"noise: whether the 95 % interval of the paired bootstrap (over {over}) of the step's "
+                     f"change of {first} holds 0 (docs/explain.md)")  # fmt: skip
+    console.print("; ".join([*notes, "models: trained/reused"]), highlight=False)
     for line in change_lines(exp):
         console.print(line, highlight=False)
     console.print(
