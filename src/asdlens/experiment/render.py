@@ -40,11 +40,21 @@ def describe_detector(exp: Experiment) -> str:
             "gmm": f"negative log-likelihood under a {s.components}-component {s.covariance} GMM of the ID's "
             "training embeddings",
             "mahalanobis": "Mahalanobis distance to the ID's training embeddings (Ledoit-Wolf)",
+            "ldn": "nearest-neighbour cosine distance over the neighbour's local scale (LDN, "
+            + (f"GWRP r {s.density_r})" if s.density_r is not None else f"K {s.density_k})"),
+            "varmin": f"variance-minimised nearest-neighbour cosine distance ({s.space} space, K {s.density_k})",
+            "pca": f"PCA-subspace residual ({s.n_components} components)",
+            "zmin": f"z-min fusion of {s.fusion.replace('+', ', ')}",
         }[s.backend]
+        if family == "encoder" and s.domains == "separate":
+            what += ", one memory per domain"
         on_embedding = s.backend in EMBEDDING_SCORERS or family != "autoencoder"
         score = f"{what}, on the clip embedding" if on_embedding else what
     unit = {"type": "machine type", "id": "machine ID", "all": "run (all machine types)"}[exp.model.per]
     t = exp.training
+    if family == "encoder":
+        score = score.replace("the clip embedding", "the pooled clip")
+        return f"model {exp.model.name} (frozen encoder; {params}), nothing trained; score = {score}"
     return (
         f"model {exp.model.name} ({family}; {params}), one per {unit}; {t.epochs} epochs, batch {t.batch_size}, "
         f"seed {t.seed}; score = {score}"
