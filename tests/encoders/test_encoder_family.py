@@ -88,6 +88,17 @@ def test_the_training_free_back_ends_belong_to_the_encoder_family():
         load_experiment("arcface-knn", ["model.pooling=mean"])
 
 
+def test_encoder_settings_are_stored_resolved_so_equal_pipelines_are_equal_configs():
+    written = load_experiment("beats-knn", ["model.checkpoint=/x.pt"])
+    left_out = load_experiment("beats-knn", ["model.checkpoint=/x.pt", "model.layer=null", "model.clip=null",
+                                             "model.pooling=null"])  # fmt: skip
+    assert written == left_out and written.model.layer == "last" and written.model.pooling == "mean"
+    spelled = load_experiment(
+        "beats-rdp-ldn", ["model.checkpoint=/x.pt", "model.pooling= rdp_gem(p=3, gamma=16)"]
+    )
+    assert spelled == load_experiment("beats-rdp-ldn", ["model.checkpoint=/x.pt"])
+
+
 def test_clip_modes_are_the_encoders_own():
     pytest.importorskip("torch")
     from asdlens.models.encoders.clip_policy import MODES

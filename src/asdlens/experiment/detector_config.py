@@ -192,6 +192,10 @@ class ModelConfig:
             fail("model.clip_seconds", seconds, "is only used with model.clip fixed or windows")
         if self.clip in ("fixed", "windows") and seconds is None:
             fail("model.clip", self.clip, "needs model.clip_seconds (the length in seconds)")
+        if MODEL_FAMILY[self.name] == "encoder":  # stored resolved: one setting, one spelling (keys, explain)
+            for key in ("layer", "clip", "pooling"):
+                if getattr(self, key) is None:
+                    object.__setattr__(self, key, FAMILY_DEFAULTS["encoder"][key])
         if self.pooling is not None:
             from ..models.pooling import parse_pooling
 
