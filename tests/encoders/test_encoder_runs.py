@@ -65,6 +65,7 @@ def test_a_run_writes_the_official_files_from_the_encoders_embeddings(tree, tmp_
         rows = list(csv.reader(f))
     assert len(rows) == 2 * 2 * N_NORMAL and all(np.isfinite(float(score)) for _, score in rows)
     assert (out / "decision_result_valve_section_00_test.csv").is_file() and (out / "results.json").is_file()
+    assert "BEATs' own fbank (BEATs_tiny_random.pt)" in (out / "report.md").read_text()
 
     entries = sorted((tmp_path / "cache" / "embeddings").glob("*/*.npy"))
     assert len(entries) == N_CLIPS and not list((tmp_path / "cache" / "features").glob("**/*.npy"))

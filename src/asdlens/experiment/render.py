@@ -64,10 +64,15 @@ def describe_detector(exp: Experiment) -> str:
 def opening(result, *, scored_with: str = "", extra: str = "") -> str:
     """The page's first paragraph: the experiment, its data and layout, the frontend and the detector."""
     exp = result.config
+    frontend = (
+        f"Frontend: preset {exp.preset or '(none)'} (spec {exp.spec.key()}), windows of {exp.frames} frames x "
+        f"{exp.spec.n_mels} mels"
+    )
+    if model_family(exp.model.name) == "encoder":  # the encoder reads the waveform, not the log-mel
+        frontend = f"Input: the 16 kHz waveform, BEATs' own fbank ({Path(exp.model.checkpoint).name})"
     return (
         f"{exp.description or exp.name}. Data: {Path(exp.dataset.root)} ({result.layout} layout{scored_with}). "
-        f"Frontend: preset {exp.preset or '(none)'} (spec {exp.spec.key()}), windows of {exp.frames} frames x "
-        f"{exp.spec.n_mels} mels; {describe_detector(exp)}{extra}."
+        f"{frontend}; {describe_detector(exp)}{extra}."
     )
 
 
