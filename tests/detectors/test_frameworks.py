@@ -96,6 +96,10 @@ def test_keras_experiments_keep_their_model_keys_and_torch_ones_name_torch(tmp_p
     unit = plan_module.Unit("fan", None, None, (clip,))
     keys = {}
     for name in shipped_experiments():
+        if name.startswith(
+            "beats-"
+        ):  # a frozen encoder needs model.checkpoint (tests/encoders/test_encoder_runs.py)
+            continue
         exp = load_experiment(name)
         keys[name] = builder.fit_job(exp, unit, []).key
         if exp.model.framework == "keras":

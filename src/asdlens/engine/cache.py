@@ -5,6 +5,7 @@ Layout under ``cache_dir``::
 
     features/<spec key>-ch<channel>/<clip key>.npy       log-mel [n_mels, n_frames], checksum footer
     features/<spec key>-ch<channel>/<clip key>.bad.json  the reason the clip cannot be used
+    embeddings/<encoder key>-ch<channel>/<clip key>.npy  a frozen encoder's frame embeddings [dim, n_frames]
     models/<model key>/                                  the detector's files (e.g. model.keras)
     models/<model key>.json                              manifest: info + sha256 of every file (written last)
     scores/<score key>.json                              clip scores of one test group
@@ -129,6 +130,11 @@ class RunCache:
         for a channel stage's key (both channels of a DCASE 2026 clip)."""
         where = f"ch{channel}" if isinstance(channel, int) else channel
         return self.root / "features" / f"{spec_key}-{where}" / f"{identity.key()}.npy"
+
+    def embedding_path(self, encoder_key: str, channel: int, identity: FileIdentity) -> Path:
+        """A clip's frame-embedding entry (a feature entry of another kind: the same format, checksum and
+        ``.bad.json`` rule): ``embeddings/<encoder key>-ch<N>/``."""
+        return self.root / "embeddings" / f"{encoder_key}-ch{channel}" / f"{identity.key()}.npy"
 
     @staticmethod
     def bad_path(feature_path: Path) -> Path:

@@ -21,7 +21,7 @@ from ..data.clips import LAYOUTS as DATA_LAYOUTS
 from ..features import MelSpec, resolve_spec
 from ..features.channels import ChannelSpec, resolve_channels
 from ..models import frameworks
-from ..models.families import MODEL_PARAMS
+from ..models.families import MODEL_FAMILY, MODEL_PARAMS
 from .checks import choice as _choice
 from .checks import fail as _fail
 from .checks import integer as _int
@@ -265,7 +265,12 @@ ADDED_FIELDS: dict[str, dict[str, Any]] = {
         "checkpoint": None,
         **dict.fromkeys(frameworks.MODEL_SETTINGS),
     },
-    "scoring": {"backend": "default", "k": 1, "components": 1, "covariance": "full", "reg_covar": 1e-3},
+    "scoring": {
+        **{"backend": "default", "k": 1, "components": 1, "covariance": "full", "reg_covar": 1e-3},
+        # the training-free back-ends of the frozen encoders
+        **{"density_k": 1, "density_r": None, "space": "linear", "n_components": 0.9},
+        **{"fusion": "knn+mahalanobis+ldn+pca", "domains": "joint"},
+    },
 }
 
 
@@ -334,6 +339,7 @@ class Experiment:
             _fail("name", self.name, "must be a non-empty string")
         check_model_and_scoring(self.model, self.scoring)
         _check_channels(self.channels, self.dataset)
+        _check_encoder(self)
         if self.training.epochs == 0 and self.model.checkpoint is None:
             _fail(
                 "training.epochs",
@@ -457,6 +463,18 @@ def _check_channels(channels: ChannelSpec, dataset) -> None:
     if channels.policy != "near" and dataset.channel != 0:
         _fail("dataset.channel", dataset.channel, f"selects one channel; channels.policy={channels.policy!r} "
               "reads the near (0) and far (1) channels itself: leave dataset.channel at 0")  # fmt: skip
+
+
+def _check_encoder(exp: Experiment) -> None:
+    """A frozen encoder reads the waveform of one channel and pools its own frame embeddings."""
+    if MODEL_FAMILY[exp.model.name] != "encoder":
+        return
+    if exp.frames != 1:
+        _fail("frames", exp.frames, f"must be 1 for model.name={exp.model.name!r}: a frozen encoder pools its "
+              "frame embeddings (model.pooling), it stacks no log-mel frames")  # fmt: skip
+    if exp.channels.policy not in ("near", "far"):
+        _fail("channels.policy", exp.channels.policy, f"is not available to model.name={exp.model.name!r} yet: "
+              "a frozen encoder reads one channel's waveform (choose near or far)")  # fmt: skip
 
 
 def _plain(value):

@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models.families import (
+    DOMAIN_MEMORIES,
+    ENCODER_SCORERS,
     FAMILY_DEFAULTS,
+    FUSION_MEMBERS,
     GMM_COVARIANCES,
     LOSS_PARAMS,
     MARGIN_LOSSES,
     MODEL_FAMILY,
     MODEL_PARAMS,
     SCORERS,
+    VARMIN_SPACES,
     resolved_params,
 )
 from ..models.frameworks import BATCHNORM_VARIANCES, FRAMEWORKS, INITS, check_framework
@@ -27,6 +31,14 @@ AGGREGATES = (
     "max",
 )  # the same tuple as asdlens.evaluate.scores.AGGREGATES (checked in tests)
 MODEL_NAMES = tuple(MODEL_FAMILY)
+#: The same tuple as :data:`asdlens.models.encoders.clip_policy.MODES` (checked in tests; that module is torch's).
+CLIP_MODES = ("whole", "fixed", "windows")
+#: Where the official BEATs checkpoints are published (the missing-checkpoint error says it; nothing downloads).
+BEATS_CHECKPOINTS = (
+    "https://github.com/microsoft/unilm/tree/master/beats (its README, table 'Pre-Trained and Fine-Tuned Tokenizers and "
+    "Models': BEATs_iter1, BEATs_iter2, BEATs_iter3, BEATs_iter3+ (AS20K) and BEATs_iter3+ (AS2M), pre-trained "
+    "and fine-tuned)"
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +79,21 @@ class ModelConfig:
         labels mixed alike); 0 turns it off.
     framework : {"keras", "torch"}
         The implementation (:data:`asdlens.models.frameworks.IMPLEMENTATIONS`): Keras 3 or PyTorch.
+    layer : int, "last" or None
+        Frozen encoders (``beats``): the transformer layer whose output is embedded (1-based; ``last`` is what
+        the official ``extract_features`` returns, with the final layer norm of a pre-LN model).
+    clip : {"whole", "fixed", "windows"} or None
+        Frozen encoders: how a clip reaches the encoder (:class:`asdlens.models.encoders.ClipPolicy`): in one
+        pass, tiled/cut to ``clip_seconds`` (ASDKit), or in windows of ``clip_seconds``.
+    clip_seconds : float or None
+        The length of ``fixed`` / ``windows``.
+    pooling : str or None
+        Frozen encoders: the temporal pooling of the frame embeddings into one clip vector
+        (:func:`asdlens.models.pooling.parse_pooling`: ``mean``, ``gem(p=3)``, ``rdp_gem(gamma=16,p=3)``,
+        ``mean+max``, ...), stored in its canonical spelling.
     checkpoint : str or None
-        torch: a state dict file (``torch.save(model.state_dict())``, the official DCASE 2023-2026 baseline's
+        ``beats``: the official BEATs checkpoint file (a dict of ``cfg`` and ``model``), required; its content
+        (SHA-256) keys the embeddings. Other torch models: a state dict file (``torch.save(model.state_dict())``, the official DCASE 2023-2026 baseline's
         ``.pth``) loaded strictly before training; with ``training.epochs: 0`` the fit only scores with it.
         Its content (SHA-256) is part of the model's key.
     init, batchnorm_momentum, batchnorm_eps, batchnorm_variance : str, float or None
@@ -87,6 +112,10 @@ class ModelConfig:
     scale: float | None = None
     subclusters: int | None = None
     mixup: float | None = None
+    layer: int | str | None = None
+    clip: str | None = None
+    clip_seconds: float | None = None
+    pooling: str | None = None
     framework: str = "keras"
     checkpoint: str | None = None
     init: str | None = None
@@ -113,6 +142,7 @@ class ModelConfig:
             integer("model.subclusters", self.subclusters, minimum=1)
         if self.loss is not None:
             choice("model.loss", self.loss, MARGIN_LOSSES)
+        self._check_encoder_params()
         for key, low, high, closed in (("width", 0.0, None, False), ("scale", 0.0, None, False),
                                        ("margin", 0.0, 1.5, True), ("mixup", 0.0, 1.0, True)):  # fmt: skip
             value = getattr(self, key)
@@ -146,10 +176,44 @@ class ModelConfig:
                             f"is a {other} parameter; model.loss is {loss!r}",
                         )
 
+    def _check_encoder_params(self) -> None:
+        """The frozen-encoder parameters (values only; which family may set them is checked with the rest)."""
+        if self.layer is not None and self.layer != "last":
+            integer("model.layer", self.layer, minimum=1)
+        if self.clip is not None:
+            choice("model.clip", self.clip, CLIP_MODES)
+        object.__setattr__(self, "clip_seconds", number(self.clip_seconds))
+        seconds = self.clip_seconds
+        if seconds is not None:
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
+                fail("model.clip_seconds", seconds, "must be a positive number of seconds or null")
+            object.__setattr__(self, "clip_seconds", float(seconds))
+        if (self.clip or "whole") == "whole" and seconds is not None and MODEL_FAMILY[self.name] == "encoder":
+            fail("model.clip_seconds", seconds, "is only used with model.clip fixed or windows")
+        if self.clip in ("fixed", "windows") and seconds is None:
+            fail("model.clip", self.clip, "needs model.clip_seconds (the length in seconds)")
+        if MODEL_FAMILY[self.name] == "encoder":  # stored resolved: one setting, one spelling (keys, explain)
+            for key in ("layer", "clip", "pooling"):
+                if getattr(self, key) is None:
+                    object.__setattr__(self, key, FAMILY_DEFAULTS["encoder"][key])
+        if self.pooling is not None:
+            from ..models.pooling import parse_pooling
+
+            object.__setattr__(self, "pooling", str(parse_pooling(self.pooling, key="model.pooling")))
+        if MODEL_FAMILY[self.name] == "encoder" and self.checkpoint is None:
+            fail(
+                "model.checkpoint",
+                None,
+                f"is required for model.name={self.name!r} (a frozen pretrained encoder; asdlens never "
+                "downloads weights): give the official checkpoint file you have on disk, e.g. --set "
+                f"model.checkpoint=/path/to/BEATs_iter3.pt; the official BEATs checkpoints are "
+                f"published at {BEATS_CHECKPOINTS}",
+            )
+
     def _check_framework_settings(self) -> None:
         if self.checkpoint is not None:
             if not isinstance(self.checkpoint, str) or not self.checkpoint.strip():
-                fail("model.checkpoint", self.checkpoint, "must be a path to a state dict file or null")
+                fail("model.checkpoint", self.checkpoint, "must be a path to a checkpoint file or null")
             if self.framework != "torch":
                 fail(
                     "model.checkpoint",
@@ -198,6 +262,23 @@ class ScoringConfig:
         ``gmm``: scikit-learn's ``covariance_type``.
     reg_covar : float
         ``gmm``: added to the covariances' diagonal (1e-3, as sub-cluster AdaCos's GMM back-end).
+    density_k : int
+        ``ldn`` / ``varmin``: ``K``, the neighbours of each memory entry averaged into its local scale (1: the
+        DCASE 2025 training-free state of the art).
+    density_r : float or None
+        ``ldn``: the GWRP decay in [0, 1] of the local scale instead of ``K`` (MERL's GWRP variant).
+    space : {"linear", "log"}
+        ``varmin``: rescale distances (Matsumoto et al.) or their logs (Wilkinghoff, Yadav, Tan).
+    n_components : int or float
+        ``pca``: principal components kept, or the explained-variance fraction in (0, 1) that picks them.
+    fusion : str
+        ``zmin``: the back-ends fused, joined by ``+`` (each with this section's parameters).
+    domains : {"joint", "separate"}
+        Frozen encoders: one memory of the ID's source and target training clips, or one per domain (the
+        smaller anomaly score wins; :class:`asdlens.models.domains.SeparateDomains`).
+
+    ``ldn``, ``varmin``, ``pca`` and ``zmin`` (:mod:`asdlens.models.density_knn`, :mod:`asdlens.models.pca_residual`,
+    :mod:`asdlens.models.fusion`) score the pooled embeddings of a frozen encoder (``model.name: beats``).
     """
 
     aggregate: str = "mean"
@@ -206,6 +287,12 @@ class ScoringConfig:
     components: int = 1
     covariance: str = "full"
     reg_covar: float = 1e-3
+    density_k: int = 1
+    density_r: float | None = None
+    space: str = "linear"
+    n_components: int | float = 0.9
+    fusion: str = "knn+mahalanobis+ldn+pca"
+    domains: str = "joint"
 
     def __post_init__(self) -> None:
         choice("scoring.aggregate", self.aggregate, AGGREGATES)
@@ -218,6 +305,27 @@ class ScoringConfig:
         if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
             fail("scoring.reg_covar", value, "must be a number >= 0")
         object.__setattr__(self, "reg_covar", float(value))
+        self._check_training_free()
+
+    def _check_training_free(self) -> None:
+        integer("scoring.density_k", self.density_k, minimum=1)
+        r = number(self.density_r)
+        if r is not None and (isinstance(r, bool) or not isinstance(r, int | float) or not 0 <= r <= 1):
+            fail("scoring.density_r", r, "must be a number in [0, 1] (GWRP's decay) or null (density_k)")
+        object.__setattr__(self, "density_r", None if r is None else float(r))
+        choice("scoring.space", self.space, VARMIN_SPACES)
+        q = number(self.n_components)
+        whole = isinstance(q, int) and not isinstance(q, bool) and q >= 1
+        if not whole and (isinstance(q, bool) or not isinstance(q, float) or not 0 < q < 1):
+            fail("scoring.n_components", q, "must be an integer >= 1 or a fraction in (0, 1)")
+        object.__setattr__(self, "n_components", q)
+        members = [m.strip() for m in str(self.fusion).split("+")] if isinstance(self.fusion, str) else []
+        bad = [m for m in members if m not in FUSION_MEMBERS]
+        if len(members) < 2 or bad or len(set(members)) != len(members):
+            fail("scoring.fusion", self.fusion, f"must join two or more different back-ends of "
+                 f"{list(FUSION_MEMBERS)} with '+' (e.g. knn+mahalanobis+ldn+pca)")  # fmt: skip
+        object.__setattr__(self, "fusion", "+".join(members))
+        choice("scoring.domains", self.domains, DOMAIN_MEMORIES)
 
 
 def positive(key: str, value: Any, *, high: float | None = None, zero: bool = False) -> float | None:
@@ -243,6 +351,15 @@ def check_model_and_scoring(model: ModelConfig, scoring: ScoringConfig) -> None:
             f"needs a model with classes; model.name={model.name!r} is an autoencoder (use default, "
             "mahalanobis, cosine, knn or gmm)",
         )
+    encoder_only = scoring.backend in ENCODER_SCORERS or scoring.domains != "joint"
+    if encoder_only and family != "encoder":
+        key, value = ("scoring.backend", scoring.backend) if scoring.backend in ENCODER_SCORERS else (
+            "scoring.domains", scoring.domains)  # fmt: skip
+        fail(key, value, f"scores the pooled embeddings of a frozen encoder (model.name: beats); "
+             f"model.name={model.name!r} takes default, mahalanobis, cosine, knn or gmm")  # fmt: skip
+    if family == "encoder" and scoring.backend == "confidence":
+        fail("scoring.backend", scoring.backend, f"needs a model with classes; model.name={model.name!r} is a "
+             "frozen encoder (use default, knn, cosine, gmm, mahalanobis, ldn, varmin, pca or zmin)")  # fmt: skip
     if model.per == "id" and family != "autoencoder":
         fail(
             "model.per",

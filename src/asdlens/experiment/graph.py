@@ -14,10 +14,12 @@ from pathlib import Path
 from ..data import Clip
 from ..engine import FileIdentity, Job, JobKind, RunCache
 from ..keys import stable_key
+from ..models.families import MODEL_FAMILY
 from ..models.frameworks import fit_dependencies
 from ..runtime import versions
+from .clip_embeddings import EncoderInput, encoder_input
 from .config import Experiment
-from .jobs import FEATURES, FIT, SCORE, FeaturesPayload, FitPayload, ScorePayload
+from .jobs import EMBEDDINGS, FEATURES, FIT, SCORE, FeaturesPayload, FitPayload, ScorePayload
 from .plan import Plan, TestGroup, Unit, regroup
 
 #: What a fit keeps beside the network, so that every ``scoring.backend`` scores from one model entry (the
@@ -75,16 +77,34 @@ class JobBuilder:
         self.cache = cache
         self.threads = threads
         self.identities: dict[Path, FileIdentity] = {}
+        self.encoders: dict[tuple, EncoderInput] = {}
 
     def identity(self, path: Path) -> FileIdentity:
         if path not in self.identities:
             self.identities[path] = FileIdentity.of(path)
         return self.identities[path]
 
+    def encoder(self, exp: Experiment) -> EncoderInput | None:
+        """What a frozen encoder's clip entries depend on (None for the families that read log-mels)."""
+        if MODEL_FAMILY[exp.model.name] != "encoder":
+            return None
+        model = asdict(exp.model)
+        found = (tuple(sorted(model.items())), exp.training.gpus)
+        if found not in self.encoders:
+            self.encoders[found] = encoder_input(model, gpus=exp.training.gpus)
+        return self.encoders[found]
+
     def feature_path(self, exp: Experiment, clip: Clip) -> Path:
+        """The entry a fit or score job reads for ``clip``: its log-mel, or a frozen encoder's frame embeddings."""
+        encoder = self.encoder(exp)
+        if encoder is not None:
+            return self.cache.embedding_path(encoder.key(), exp.feature_channel, self.identity(clip.path))
         return self.cache.feature_path(exp.spec.key(), exp.feature_channel, self.identity(clip.path))
 
     def feature_jobs(self, exp: Experiment, clips: tuple[Clip, ...], what: str) -> list[Job]:
+        """Shards of ``clips``' entries: feature jobs, or embedding jobs for a frozen encoder."""
+        if self.encoder(exp) is not None:
+            return self.embedding_jobs(exp, clips, what)
         spec_key, channel = exp.spec.key(), exp.feature_channel
         # A channel index is read as one channel; any other stage travels as its spec (read both channels).
         read = channel if isinstance(channel, int) else exp.channels.to_dict()
@@ -99,6 +119,24 @@ class JobBuilder:
             )
             label = f"features {what} {start // SHARD_CLIPS + 1}"
             jobs.append(self._job(FEATURES, key, label, (), payload, len(shard)))
+        return jobs
+
+    def embedding_jobs(self, exp: Experiment, clips: tuple[Clip, ...], what: str) -> list[Job]:
+        """Embedding jobs of ``clips`` (:data:`SHARD_CLIPS` each), keyed by the encoder input and the clips."""
+        encoder, channel = self.encoder(exp), exp.feature_channel
+        jobs = []
+        for start in range(0, len(clips), SHARD_CLIPS):
+            shard = clips[start : start + SHARD_CLIPS]
+            key = stable_key(
+                "embeddings", encoder.key(), channel, [self.identity(c.path).key() for c in shard]
+            )
+            payload = FeaturesPayload(
+                encoder.to_dict(),
+                channel,
+                tuple((str(c.path), str(self.feature_path(exp, c))) for c in shard),
+            )
+            label = f"embeddings {what} {start // SHARD_CLIPS + 1}"
+            jobs.append(self._job(EMBEDDINGS, key, label, (), payload, len(shard), exp.training.gpus))
         return jobs
 
     def _job(self, kind: JobKind, key: str, label: str, deps, payload, size: int, gpus: float = 0.0) -> Job:

@@ -4,6 +4,11 @@ Each is a pure function of content-keyed inputs that writes content-keyed cache 
 
 - ``features`` (:data:`FEATURES`): a shard of clips -> one log-mel entry per clip (or a ``.bad.json`` entry
   naming why the clip cannot be used);
+- ``embeddings`` (:data:`EMBEDDINGS`): the same for a frozen encoder: a shard of clips -> one frame-embedding
+  entry per clip, read from the waveform (:mod:`asdlens.experiment.clip_features`'s role for the log-mel,
+  :mod:`asdlens.experiment.clip_embeddings` here); its payload is a :class:`FeaturesPayload` whose ``spec`` is
+  the :class:`~asdlens.experiment.clip_embeddings.EncoderInput`, so the runner counts its entries as it counts
+  features;
 - ``fit`` (:data:`FIT`): one unit's training clips and one seed -> one model entry (the detector's files and a
   manifest);
 - ``score`` (:data:`SCORE`): one test group's clips and a model -> one score entry.
@@ -112,6 +117,28 @@ class FeaturesKind(JobKind):
         return {"computed": [str(feat) for _, feat in todo], "bad": bad}
 
 
+class EmbeddingsKind(FeaturesKind):
+    """A frozen encoder's frame embeddings of a shard of clips; a clip that cannot be used gets a ``.bad.json``."""
+
+    name = "embeddings"
+    path = "asdlens.experiment.jobs:EMBEDDINGS"
+
+    def compute(self, cache: RunCache, job: Job) -> Summary:
+        from .clip_embeddings import EncoderInput, file_embeddings
+
+        p = FeaturesPayload.from_dict(job.payload)
+        todo = [(audio, Path(entry)) for audio, entry in p.clips if cache.feature_state(Path(entry)) is None]
+        bad = 0
+        spec = EncoderInput.from_dict(p.spec)
+        for i, frames, problem in file_embeddings([a for a, _ in todo], spec, channel=int(p.channel)):
+            if problem is not None:
+                cache.write_bad(todo[i][1], problem)
+                bad += 1
+            else:
+                cache.write_feature(todo[i][1], frames)
+        return {"computed": [str(entry) for _, entry in todo], "bad": bad}
+
+
 class FitKind(JobKind):
     """One detector trained on one unit's training clips, saved as a model entry (files + manifest)."""
 
@@ -169,5 +196,6 @@ class ScoreKind(JobKind):
 
 
 FEATURES = FeaturesKind()
+EMBEDDINGS = EmbeddingsKind()
 FIT = FitKind()
 SCORE = ScoreKind()

@@ -40,11 +40,21 @@ def describe_detector(exp: Experiment) -> str:
             "gmm": f"negative log-likelihood under a {s.components}-component {s.covariance} GMM of the ID's "
             "training embeddings",
             "mahalanobis": "Mahalanobis distance to the ID's training embeddings (Ledoit-Wolf)",
+            "ldn": "nearest-neighbour cosine distance over the neighbour's local scale (LDN, "
+            + (f"GWRP r {s.density_r})" if s.density_r is not None else f"K {s.density_k})"),
+            "varmin": f"variance-minimised nearest-neighbour cosine distance ({s.space} space, K {s.density_k})",
+            "pca": f"PCA-subspace residual ({s.n_components} components)",
+            "zmin": f"z-min fusion of {s.fusion.replace('+', ', ')}",
         }[s.backend]
+        if family == "encoder" and s.domains == "separate":
+            what += ", one memory per domain"
         on_embedding = s.backend in EMBEDDING_SCORERS or family != "autoencoder"
         score = f"{what}, on the clip embedding" if on_embedding else what
     unit = {"type": "machine type", "id": "machine ID", "all": "run (all machine types)"}[exp.model.per]
     t = exp.training
+    if family == "encoder":
+        score = score.replace("the clip embedding", "the pooled clip")
+        return f"model {exp.model.name} (frozen encoder; {params}), nothing trained; score = {score}"
     return (
         f"model {exp.model.name} ({family}; {params}), one per {unit}; {t.epochs} epochs, batch {t.batch_size}, "
         f"seed {t.seed}; score = {score}"
@@ -54,10 +64,15 @@ def describe_detector(exp: Experiment) -> str:
 def opening(result, *, scored_with: str = "", extra: str = "") -> str:
     """The page's first paragraph: the experiment, its data and layout, the frontend and the detector."""
     exp = result.config
+    frontend = (
+        f"Frontend: preset {exp.preset or '(none)'} (spec {exp.spec.key()}), windows of {exp.frames} frames x "
+        f"{exp.spec.n_mels} mels"
+    )
+    if model_family(exp.model.name) == "encoder":  # the encoder reads the waveform, not the log-mel
+        frontend = f"Input: the 16 kHz waveform, BEATs' own fbank ({Path(exp.model.checkpoint).name})"
     return (
         f"{exp.description or exp.name}. Data: {Path(exp.dataset.root)} ({result.layout} layout{scored_with}). "
-        f"Frontend: preset {exp.preset or '(none)'} (spec {exp.spec.key()}), windows of {exp.frames} frames x "
-        f"{exp.spec.n_mels} mels; {describe_detector(exp)}{extra}."
+        f"{frontend}; {describe_detector(exp)}{extra}."
     )
 
 

@@ -101,6 +101,8 @@ def explain(
 
 
 def _load(x: str | Experiment, overrides: list[str] | dict | None) -> Experiment:
-    """``x`` (a name, a YAML path or an Experiment) with ``overrides`` applied."""
-    exp = x if isinstance(x, Experiment) else load_experiment(x)
-    return exp.with_overrides(overrides) if overrides else exp
+    """``x`` (a name, a YAML path or an Experiment) with ``overrides`` applied (to a file's own fields, before it
+    is validated: a frozen encoder's config is only valid with ``model.checkpoint`` set)."""
+    if not isinstance(x, Experiment):
+        return load_experiment(x, overrides)
+    return x.with_overrides(overrides) if overrides else x

@@ -22,7 +22,9 @@ network as ``model.pt`` (a state dict) instead of ``model.keras``; :func:`networ
 
 Families: :class:`~asdlens.models.autoencoder_family.Autoencoder` (DCASE 2020 and MIMII baselines, DCASE 2023
 Mahalanobis), :class:`~asdlens.models.classifier_family.SectionClassifier` (DCASE 2021/2022 MobileNetV2) and
-:class:`~asdlens.models.margin_family.MarginEmbedding` (ArcFace / sub-cluster AdaCos embedding CNNs).
+:class:`~asdlens.models.margin_family.MarginEmbedding` (ArcFace / sub-cluster AdaCos embedding CNNs) and
+:class:`~asdlens.models.encoder_family.EncoderDetector` (a frozen pretrained encoder's pooled embeddings scored by
+a training-free back-end; torch only computes its embeddings, in the embeddings job).
 """
 
 from __future__ import annotations
@@ -67,9 +69,10 @@ def family_classes() -> dict[str, type]:
 
 def torch_classes() -> dict[str, type]:
     """The torch detector classes by family (imports torch)."""
+    from .encoder_family import EncoderDetector
     from .torch.families import TorchAutoencoder, TorchMarginEmbedding
 
-    return {"autoencoder": TorchAutoencoder, "margin": TorchMarginEmbedding}
+    return {"autoencoder": TorchAutoencoder, "margin": TorchMarginEmbedding, "encoder": EncoderDetector}
 
 
 def detector_class(settings: dict[str, Any]) -> type:

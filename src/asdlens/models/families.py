@@ -16,6 +16,7 @@ MODEL_FAMILY: dict[str, str] = {
     "mobilenetv2": "classifier",
     "margin_cnn": "margin",
     "mobilefacenet": "margin",
+    "beats": "encoder",
 }
 
 #: Per family, its parameters (``model.<name>``) and the value ``null`` stands for.
@@ -34,6 +35,9 @@ FAMILY_DEFAULTS: dict[str, dict[str, object]] = {
         "subclusters": 1,
         "mixup": 0.0,
     },
+    # a frozen pretrained encoder (:mod:`asdlens.models.encoder_family`): which layer, how the clip reaches
+    # it (:class:`asdlens.models.encoders.ClipPolicy`), how its frames are pooled (:mod:`asdlens.models.pooling`)
+    "encoder": {"layer": "last", "clip": "whole", "clip_seconds": None, "pooling": "mean"},
 }
 
 #: Parameters that only some losses of the margin family use.
@@ -41,13 +45,24 @@ LOSS_PARAMS: dict[str, tuple[str, ...]] = {"arcface": ("margin", "scale"), "adac
 MARGIN_LOSSES = tuple(LOSS_PARAMS)
 
 #: Every ``model`` parameter besides ``name`` and ``per``.
-MODEL_PARAMS = ("hop", "width", "embedding_dim", "loss", "margin", "scale", "subclusters", "mixup")
+MODEL_PARAMS = ("hop", "width", "embedding_dim", "loss", "margin", "scale", "subclusters", "mixup",
+                "layer", "clip", "clip_seconds", "pooling")  # fmt: skip
+#: The model parameters that change a frozen encoder's frame embeddings (the others change only the fit).
+ENCODER_INPUT_PARAMS = ("layer", "clip", "clip_seconds")
 
 #: Scorers (``scoring.backend``: the config field keeps its name for users' YAML and cache keys; it names the
 #: scorer, :mod:`asdlens.models.scorers`).
-SCORERS = ("default", "mahalanobis", "cosine", "knn", "gmm", "confidence")
+SCORERS = ("default", "mahalanobis", "cosine", "knn", "gmm", "confidence", "ldn", "varmin", "pca", "zmin")
 #: Scorers that score a clip's embedding (the others score its windows).
 EMBEDDING_SCORERS = ("cosine", "knn", "gmm")
+#: The training-free back-ends of the frozen-encoder family (:func:`asdlens.models.encoder_family.encoder_scorer`):
+#: local-density normalised kNN, variance-minimised kNN, PCA residual and z-min fusion.
+ENCODER_SCORERS = ("ldn", "varmin", "pca", "zmin")
+#: Members ``scoring.fusion`` may join with ``+`` (every embedding scorer but the fusion itself).
+FUSION_MEMBERS = ("cosine", "knn", "gmm", "mahalanobis", "ldn", "varmin", "pca")
+#: ``scoring.domains``: one memory of both domains, or one per domain (:class:`asdlens.models.domains.SeparateDomains`).
+DOMAIN_MEMORIES = ("joint", "separate")
+VARMIN_SPACES = ("linear", "log")
 GMM_COVARIANCES = ("full", "diag", "tied", "spherical")
 
 #: What ``scoring.backend: default`` is for each family.
@@ -55,6 +70,7 @@ DEFAULT_SCORE = {
     "autoencoder": "mean squared reconstruction error of each window, aggregated over the clip",
     "classifier": "log(1 - p) - log(p) of the clip's ID per window (DCASE 2022 baseline), aggregated",
     "margin": "class confidence -log p(clip's ID) per window, aggregated",
+    "encoder": "mean cosine distance of the pooled clip embedding to its ID's k nearest training embeddings (knn)",
 }
 
 

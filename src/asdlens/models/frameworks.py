@@ -45,6 +45,7 @@ the training settings; their initialisation and BatchNorm are keras.applications
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,7 @@ IMPLEMENTATIONS: dict[str, tuple[str, ...]] = {
     "margin_cnn": ("keras", "torch"),
     "mobilefacenet": ("keras",),
     "mobilenetv2": ("keras",),
+    "beats": ("torch",),
 }
 
 INITS = ("keras", "torch")
@@ -113,8 +115,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 NOT_SETTABLE: dict[str, tuple[str, ...]] = {
     "mimii_autoencoder": BATCHNORM_SETTINGS,
     "mobilenetv2": MODEL_SETTINGS,
+    "beats": MODEL_SETTINGS + TRAINING_SETTINGS,
 }
 NOT_SETTABLE_WHY = {
+    "beats": "a frozen encoder trains nothing",
     "mimii_autoencoder": "it has no BatchNorm",
     "mobilenetv2": "its layers are keras.applications.MobileNetV2's own",
 }
@@ -217,15 +221,30 @@ def fit_dependencies(model: Mapping, training: Mapping) -> dict[str, str]:
 
 
 def checkpoint_digest(path) -> str:
-    """SHA-256 of a checkpoint file; ``ValueError`` naming ``model.checkpoint`` when it cannot be read."""
-    import hashlib
+    """SHA-256 of a checkpoint file; ``ValueError`` naming ``model.checkpoint`` when it cannot be read.
+
+    Read in blocks and remembered per (path, size, mtime) in this process: a BEATs checkpoint is ~330 MB and
+    every unit's model key and every embedding job's key asks for it."""
+    import os
     from pathlib import Path
 
     try:
-        data = Path(path).expanduser().read_bytes()
+        resolved = Path(path).expanduser().absolute()
+        st = os.stat(resolved)
+        return _file_digest(str(resolved), st.st_size, st.st_mtime_ns)
     except OSError as exc:
         raise ValueError(f"model.checkpoint={str(path)!r}: cannot read it ({exc.strerror or exc})") from None
-    return hashlib.sha256(data).hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
