@@ -21,7 +21,6 @@ def _mean_logmel(clips):
 
 
 @pytest.mark.slow
-@pytest.mark.ci
 def test_simple_detector_gets_high_but_not_perfect_auc(tmp_path):
     root = generate(
         tmp_path / "d",
