@@ -1,6 +1,6 @@
 """``make bench``: every speed figure of asdlens, measured in one run on this machine (never asserted in tests).
 
-Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,detectors,frameworks,fullsize,engine]
+Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,detectors,frameworks,fullsize,engine,channels,encoders]
 [--clips 100] [--seconds 10] [--repeats 5] [--protocol-epochs 100] [--fullsize-data bench/data/fullsize]``.
 
 Parts (see :mod:`asdlens.benchmark`): ``frontends`` (the log-mel backends against librosa and the seed's
@@ -25,7 +25,7 @@ from pathlib import Path
 from asdlens.cli.bench import DEFAULT_OUT, run_and_report
 from asdlens.runtime import machine_info, machine_summary, quiet_tensorflow_import
 
-PARTS = ("frontends", "protocol", "detectors", "frameworks", "fullsize", "engine")
+PARTS = ("frontends", "protocol", "detectors", "frameworks", "fullsize", "engine", "channels", "encoders")
 
 
 def _save(out: Path, key: str, value) -> dict:
@@ -132,6 +132,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"projection (not a measurement): explain dcase2020 seed-tf --repeats 3 on the full dev set: "
               f"{p['cpu_hours']:.0f} CPU hours, critical path {p['critical_path_hours']:.2f} h; "
               + ", ".join(f"{r['nodes']} nodes {r['hours']:.1f} h" for r in p["wall_time"]))  # fmt: skip
+    if "channels" in parts:
+        from asdlens.benchmark.channels import channels_benchmark
+
+        print(
+            "channels: features of 10 s two-channel DCASE 2026 clips per channel policy (local workers) ..."
+        )
+        with tempfile.TemporaryDirectory() as work:
+            ch = channels_benchmark(work)
+        _save(args.out, "channels", ch)
+        print("two-channel clips/s: " + ", ".join(
+            f"{k} {v['clips_per_s']:.0f}" for k, v in ch["policies"].items()) + f" (goal {ch['goal_clips_per_s']})")  # fmt: skip
+    if "encoders" in parts:
+        from asdlens.benchmark.encoders import encoder_benchmark
+
+        print("encoders: BEATs base (random weights) embeddings of 10 s clips on the CPU, one process ...")
+        enc = encoder_benchmark(size="base")
+        _save(args.out, "encoders", enc)
+        print(f"BEATs base: {enc.get('clips_per_s', float('nan')):.2f} clips/s; peak RSS "
+              f"{enc.get('peak_rss_bytes', 0) / 2**30:.2f} GiB")  # fmt: skip
     print(f"wrote {args.out}")
     return 0
 

@@ -50,16 +50,22 @@ def fullsize_tree(root: str | os.PathLike, *, seed: int = 0) -> Path:
 
 
 def feature_throughput(
-    data_root: str | os.PathLike, cache_dir: str | os.PathLike, *, engine: EngineOptions | None = None
+    data_root: str | os.PathLike,
+    cache_dir: str | os.PathLike,
+    *,
+    engine: EngineOptions | None = None,
+    experiment: str = "dcase2020",
+    overrides: tuple[str, ...] = (),
 ) -> dict:
-    """Every clip's log-mel into an empty cache on ``engine``'s executor (default ``local``): clips per second."""
+    """Every clip's log-mel (``experiment`` with ``overrides``: its frontend and channel stage) into an empty
+    cache on ``engine``'s executor (default ``local``, workers' start included): clips per second."""
     from ..engine import Engine, RunCache, make_executor
     from ..experiment import load_experiment
     from ..experiment.graph import JobBuilder
     from ..experiment.plan import make_plan
     from ..experiment.runner import resolve
 
-    exp = resolve(load_experiment("dcase2020"), data_root)
+    exp = resolve(load_experiment(experiment, list(overrides)), data_root)
     plan = make_plan(exp, exp.dataset.root)
     cache = RunCache(cache_dir)
     jobs = {j.key: j for j in JobBuilder(cache).plan_features(exp, plan)}
