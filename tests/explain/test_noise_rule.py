@@ -30,4 +30,7 @@ def test_paired_differences_decide_and_the_fallback_needs_seeds():
     bare = Outcome({}, {"auc": 0.70, "auc_sd": 0.01}, {}, [0, 1, 2])
     moved = Outcome({}, {"auc": 0.75, "auc_sd": 0.01}, {}, [0, 1, 2])
     assert _noise(bare, moved, "auc", repeats=3) is False
-    assert _noise(Outcome({}, {"auc": 0.7}, {}, [0]), Outcome({}, {"auc": 0.8}, {}, [0]), "auc", repeats=1) is None
+    assert (
+        _noise(Outcome({}, {"auc": 0.7}, {}, [0]), Outcome({}, {"auc": 0.8}, {}, [0]), "auc", repeats=1)
+        is None
+    )
