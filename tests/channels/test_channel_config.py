@@ -3,6 +3,8 @@ both channels of real two-channel WAV files, and ``explain``'s channel groups.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -90,3 +92,19 @@ def test_explain_walks_the_channel_policy_first_and_composes_it():
     # floor 0.2 on "near" changes no number: the subtraction step taken alone is inert
     alone = differing_groups(ref, ref.with_overrides(["channels.floor=0.2"]))
     assert [(g.name, g.inert) for g in alone] == [("subtraction", True)]
+
+
+def test_a_mono_file_in_a_two_channel_layout_is_named_under_near_too(tmp_path):
+    from asdlens.data import Clip
+    from asdlens.experiment.graph import _strict_channels
+
+    sf.write(tmp_path / "mono.wav", np.zeros(16000), 16000, subtype="PCM_16")
+    _stereo(tmp_path / "two.wav", 1)
+    exp = load_experiment("dcase2026-ae-mse")
+    assert isinstance(exp.feature_channel, int)  # near: one channel read, as the official loader
+    paths = [tmp_path / "mono.wav", tmp_path / "two.wav"]
+    (_, mono, problem), (_, two, ok) = file_logmels(paths, exp.spec, channel=0, expect_channels=2)
+    assert mono is None and "mono.wav" in problem and "2" in problem and two is not None and ok is None
+    clip = Clip(tmp_path / "two.wav", "dcase2026", "fan", "00", "train", 0, None, 0)
+    assert _strict_channels([clip]) == 2
+    assert _strict_channels([dataclasses.replace(clip, layout="dcase2023")]) is None

@@ -70,7 +70,7 @@ def file_vectors(path: str | Path, spec: MelSpec, frames: int, *, channel: int =
 
 
 def _read_block(
-    block, spec: MelSpec, channel: int | ChannelSpec
+    block, spec: MelSpec, channel: int | ChannelSpec, expect_channels: int | None = None
 ) -> tuple[dict[int, np.ndarray], dict[int, str]]:
     """Audio of ``block`` (``[(index, path)]``): ``({index: samples}, {index: problem})``; a channel stage
     reads both channels (``[2, samples]``; another channel count is the file's problem)."""
@@ -78,7 +78,7 @@ def _read_block(
 
     audio: dict[int, np.ndarray] = {}
     problems: dict[int, str] = {}
-    index, expect = (None, 2) if isinstance(channel, ChannelSpec) else (channel, None)
+    index, expect = (None, 2) if isinstance(channel, ChannelSpec) else (channel, expect_channels)
     for i, path in block:
         try:
             audio[i] = read_audio(path, channel=index, expect_sr=spec.sample_rate, expect_channels=expect)
@@ -92,6 +92,7 @@ def file_logmels(
     spec: MelSpec,
     *,
     channel: int | dict | ChannelSpec = 0,
+    expect_channels: int | None = None,
     block_clips: int = 16,
 ) -> Iterator[tuple[int, np.ndarray | None, str | None]]:
     """Log-mels of many files, computed in batches: ``(index, logmel, None)`` or ``(index, None, problem)``.
@@ -108,6 +109,8 @@ def file_logmels(
     channel : int, ChannelSpec or dict
         Channel of multi-channel files (MIMII: 0), or the channel stage of two-channel files (DCASE 2026: a
         :class:`~asdlens.features.ChannelSpec` or its ``to_dict()``).
+    expect_channels : int or None
+        Channels every file must have (a strict layout's count: DCASE 2026, 2); None accepts any.
     block_clips : int
         Files per batch (memory: about ``block_clips`` x the float64 frames of one clip, and two blocks of audio).
 
@@ -126,11 +129,11 @@ def file_logmels(
     stage = channel if isinstance(channel, ChannelSpec) else None
     buffers: dict[int, np.ndarray] = {}  # one [block_clips, samples] array per clip length, reused per block
     with ThreadPoolExecutor(1, thread_name_prefix="asdlens-read") as reader:
-        ahead = reader.submit(_read_block, blocks[0], spec, channel)
+        ahead = reader.submit(_read_block, blocks[0], spec, channel, expect_channels)
         for k, block in enumerate(blocks):
             audio, problems = ahead.result()
             if k + 1 < len(blocks):
-                ahead = reader.submit(_read_block, blocks[k + 1], spec, channel)
+                ahead = reader.submit(_read_block, blocks[k + 1], spec, channel, expect_channels)
             by_length: dict[int, list[int]] = {}
             for i, y in audio.items():
                 by_length.setdefault(y.shape[-1], []).append(i)

@@ -70,6 +70,14 @@ class RunJobs:
         return jobs
 
 
+def _strict_channels(clips) -> int | None:
+    """The channel count every clip must have where its layout names its channels (DCASE 2026), else None."""
+    from ..data import layout_spec
+
+    spec = layout_spec(clips[0].layout) if clips else None
+    return spec.channels if spec is not None and spec.channel_names else None
+
+
 class JobBuilder:
     """Builds jobs against one cache; file identities are looked up once per clip (``stat``)."""
 
@@ -116,6 +124,7 @@ class JobBuilder:
                 exp.spec.to_dict(),
                 read,
                 tuple((str(c.path), str(self.feature_path(exp, c))) for c in shard),
+                _strict_channels(shard),
             )
             label = f"features {what} {start // SHARD_CLIPS + 1}"
             jobs.append(self._job(FEATURES, key, label, (), payload, len(shard)))

@@ -35,13 +35,16 @@ class FeaturesPayload:
     spec: dict[str, Any]
     channel: int | dict[str, Any]
     clips: tuple[tuple[str, str], ...]
+    expect_channels: int | None = None  # a strict layout's channel count (DCASE 2026: 2), checked on reading
 
     def to_dict(self) -> dict[str, Any]:
-        return {"spec": self.spec, "channel": self.channel, "clips": [list(pair) for pair in self.clips]}
+        return {"spec": self.spec, "channel": self.channel, "clips": [list(pair) for pair in self.clips],
+                "expect_channels": self.expect_channels}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeaturesPayload:
-        return cls(data["spec"], data["channel"], tuple((audio, feat) for audio, feat in data["clips"]))
+        clips = tuple((audio, feat) for audio, feat in data["clips"])
+        return cls(data["spec"], data["channel"], clips, data.get("expect_channels"))
 
     @property
     def entries(self) -> tuple[str, ...]:
@@ -107,7 +110,10 @@ class FeaturesKind(JobKind):
         spec = resolve_spec(p.spec)
         todo = [(audio, Path(feat)) for audio, feat in p.clips if cache.feature_state(Path(feat)) is None]
         bad = 0
-        for i, logmel, problem in file_logmels([a for a, _ in todo], spec, channel=p.channel):
+        paths = [a for a, _ in todo]
+        for i, logmel, problem in file_logmels(
+            paths, spec, channel=p.channel, expect_channels=p.expect_channels
+        ):
             target = todo[i][1]
             if problem is not None:
                 cache.write_bad(target, problem)
