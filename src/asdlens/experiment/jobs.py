@@ -25,18 +25,22 @@ from ..engine import Job, JobKind, RunCache, Summary, note_progress
 @dataclass(frozen=True)
 class FeaturesPayload:
     """A shard of clips: the spec (``MelSpec.to_dict()``), the channel (an index, or a channel stage's
-    ``ChannelSpec.to_dict()``), and per clip (audio, entry) paths."""
+    ``ChannelSpec.to_dict()``), per clip (audio, entry) paths, and an opaque feature function
+    (``FunctionFrontend.payload()``) when the user's function computes the features instead of the spec."""
 
     spec: dict[str, Any]
     channel: int | dict[str, Any]
     clips: tuple[tuple[str, str], ...]
+    function: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"spec": self.spec, "channel": self.channel, "clips": [list(pair) for pair in self.clips]}
+        out = {"spec": self.spec, "channel": self.channel, "clips": [list(pair) for pair in self.clips]}
+        return out if self.function is None else {**out, "function": self.function}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeaturesPayload:
-        return cls(data["spec"], data["channel"], tuple((audio, feat) for audio, feat in data["clips"]))
+        clips = tuple((audio, feat) for audio, feat in data["clips"])
+        return cls(data["spec"], data["channel"], clips, data.get("function"))
 
     @property
     def entries(self) -> tuple[str, ...]:
@@ -102,7 +106,14 @@ class FeaturesKind(JobKind):
         spec = resolve_spec(p.spec)
         todo = [(audio, Path(feat)) for audio, feat in p.clips if cache.feature_state(Path(feat)) is None]
         bad = 0
-        for i, logmel, problem in file_logmels([a for a, _ in todo], spec, channel=p.channel):
+        if p.function is not None:
+            from .function_frontend import FunctionFrontend, function_features
+
+            made = function_features([a for a, _ in todo], FunctionFrontend.from_payload(p.function),
+                                     channel=p.channel)  # fmt: skip
+        else:
+            made = file_logmels([a for a, _ in todo], spec, channel=p.channel)
+        for i, logmel, problem in made:
             target = todo[i][1]
             if problem is not None:
                 cache.write_bad(target, problem)
