@@ -23,7 +23,9 @@ def split_target(target: str) -> tuple[str, str]:
         raise ValueError(f"{target!r} must be a string FILE.py:NAME or module:NAME")
     module, sep, attr = target.rpartition(":")
     if not sep or not module or not attr or not attr.isidentifier():
-        raise ValueError(f"{target!r} must look like FILE.py:NAME or module:NAME (MODULE may be a path to a .py file)")
+        raise ValueError(
+            f"{target!r} must look like FILE.py:NAME or module:NAME (MODULE may be a path to a .py file)"
+        )
     return module, attr
 
 

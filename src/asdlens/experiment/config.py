@@ -265,6 +265,7 @@ ADDED_FIELDS: dict[str, dict[str, Any]] = {
         "framework": "keras",
         "checkpoint": None,
         **dict.fromkeys(frameworks.MODEL_SETTINGS),
+        "builder": None,
     },
     "scoring": {"backend": "default", "k": 1, "components": 1, "covariance": "full", "reg_covar": 1e-3},
 }
@@ -673,14 +674,17 @@ def load_experiment(
 
 
 def _function_paths_from(data: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """``data`` with a relative ``frontend.function`` file resolved against the YAML file's ``folder``."""
-    frontend = data.get("frontend")
-    if not isinstance(frontend, dict) or not isinstance(frontend.get("function"), str):
-        return data
+    """``data`` with a relative ``frontend.function`` or ``model.builder`` file resolved against the YAML
+    file's ``folder``."""
     from ..user_code import absolute_target
 
-    try:
-        target = absolute_target(frontend["function"], folder)
-    except ValueError:
-        return data  # the config's validation names the malformed target
-    return {**data, "frontend": {**frontend, "function": target}}
+    out = dict(data)
+    for section, name in (("frontend", "function"), ("model", "builder")):
+        part = data.get(section)
+        if not isinstance(part, dict) or not isinstance(part.get(name), str):
+            continue
+        try:
+            out[section] = {**part, name: absolute_target(part[name], folder)}
+        except ValueError:
+            pass  # the config's validation names the malformed target
+    return out

@@ -109,7 +109,9 @@ class FunctionFrontend:
         out = {"function": self.function}
         if self.kwargs:
             out["arguments"] = self.kwargs
-        out.update(call=self.call, input_scale=self.input_scale, layout=self.layout, sample_rate=self.sample_rate)
+        out.update(
+            call=self.call, input_scale=self.input_scale, layout=self.layout, sample_rate=self.sample_rate
+        )
         return out
 
     def identified(self, spec: MelSpec) -> dict[str, Any]:
@@ -129,7 +131,9 @@ class FunctionFrontend:
         conv = f"{self.call} input, {self.input_scale} scale, {self.layout} output"
         if self.reproduced:
             return f"frontend {self.function}: reproduced by a MelSpec ({self.message}); the run uses that spec [{conv}]"
-        residual = "no MelSpec fits" if self.residual_db is None else f"closest MelSpec {self.residual_db:.3g} dB"
+        residual = (
+            "no MelSpec fits" if self.residual_db is None else f"closest MelSpec {self.residual_db:.3g} dB"
+        )
         return f"frontend {self.function}: not a MelSpec ({residual}); the function computes the features [{conv}]"
 
     def payload(self) -> dict[str, Any]:
@@ -166,7 +170,9 @@ def caller(fn: Callable, ff: FunctionFrontend) -> Callable[[np.ndarray], np.ndar
 
     def run(y: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(y, dtype=np.float32)
-        out = to_numpy(_raw_call(fn, ff.call, kwargs, x * np.float32(scale) if scale != 1.0 else x, ff.function))
+        out = to_numpy(
+            _raw_call(fn, ff.call, kwargs, x * np.float32(scale) if scale != 1.0 else x, ff.function)
+        )
         while out.ndim > 2 and out.shape[0] == 1:
             out = out[0]
         if out.ndim != 2:
@@ -190,7 +196,9 @@ def _detect_call(fn: Callable, target: str, kwargs: dict, call: str, probe: np.n
             to_numpy(out)
             return kind
         except Exception as exc:  # noqa: BLE001 - user code: every failure is reported below
-            errors.append(f"as fn({'samples' if kind == 'array' else dict(audio=...)!r}): {type(exc).__name__}: {exc}")
+            errors.append(
+                f"as fn({'samples' if kind == 'array' else dict(audio=...)!r}): {type(exc).__name__}: {exc}"
+            )
     raise ValueError(f"{target} fails on a 1 s float32 clip {errors[0]}; {errors[1]}")
 
 
@@ -274,7 +282,15 @@ def resolve_function(section: dict[str, Any]) -> tuple[FunctionFrontend, MelSpec
     stated = FunctionFrontend(target, json.dumps(arguments, sort_keys=True), section.get("call", "auto"),
                               section.get("input_scale", "auto"), section.get("layout", "auto"), sample_rate,
                               digest)  # fmt: skip
-    memo = (stated.function, stated.arguments, stated.call, stated.input_scale, stated.layout, sample_rate, digest)
+    memo = (
+        stated.function,
+        stated.arguments,
+        stated.call,
+        stated.input_scale,
+        stated.layout,
+        sample_rate,
+        digest,
+    )
     if memo not in _RESOLVED:
         try:
             fn = load_function(target)
@@ -287,7 +303,9 @@ def resolve_function(section: dict[str, Any]) -> tuple[FunctionFrontend, MelSpec
 def _resolve(fn: Callable, ff: FunctionFrontend) -> tuple[FunctionFrontend, MelSpec]:
     probe = (0.1 * np.random.default_rng(0).standard_normal(ff.sample_rate)).astype(np.float32)
     scale = "unit" if ff.input_scale == "auto" else ff.input_scale
-    call = _detect_call(fn, ff.function, ff.kwargs, ff.call, probe * (INT16_SCALE if scale == "int16" else 1.0))
+    call = _detect_call(
+        fn, ff.function, ff.kwargs, ff.call, probe * (INT16_SCALE if scale == "int16" else 1.0)
+    )
     raw = replace(ff, call=call, input_scale=scale, layout="mels_frames")
     try:
         layout, n_mels = _detect_layout(caller(fn, raw), replace(raw, layout=ff.layout), ff.sample_rate)
@@ -296,7 +314,11 @@ def _resolve(fn: Callable, ff: FunctionFrontend) -> tuple[FunctionFrontend, MelS
     except Exception as exc:  # noqa: BLE001 - user code failing on a probe clip
         raise ValueError(f"{ff.function} raised {type(exc).__name__}: {exc} (on a probe clip)") from None
     scales = ("unit", "int16") if ff.input_scale == "auto" else (ff.input_scale,)
-    found = {s: _identify_under(fn, replace(ff, call=call, input_scale=s, layout=layout)) for s in scales}
+    found: dict[str, Any] = {}
+    for s in scales:  # a scale a spec reproduces ends the search
+        found[s] = _identify_under(fn, replace(ff, call=call, input_scale=s, layout=layout))
+        if not isinstance(found[s], str) and found[s].reproduced:
+            break
     scale = _pick(found)
     result = found[scale]
     ff = replace(ff, call=call, input_scale=scale, layout=layout, n_mels=n_mels)
