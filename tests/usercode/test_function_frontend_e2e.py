@@ -66,11 +66,11 @@ def _explain(root: Path, data: Path, yaml_text: str, code: str, name: str) -> tu
     folder.mkdir()
     (folder / "my_features.py").write_text(code)
     (folder / "mine.yaml").write_text(yaml_text)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "COLUMNS": "300"}
     out = folder / "out"
     done = subprocess.run(
         [sys.executable, "-m", "asdlens", "explain", "dcase2020", str(folder / "mine.yaml"), "--data", str(data),
-         "--out", str(out), "--no-progress", "--executor", "inline"],
+         "--out", str(out), "--no-progress", "--executor", "inline", "--set", "training.epochs=1"],
         capture_output=True, text=True, env=env, cwd=folder, timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -84,14 +84,14 @@ def _explain(root: Path, data: Path, yaml_text: str, code: str, name: str) -> tu
 @pytest.mark.ci
 def test_the_seed_notebooks_get_mel_pasted_unchanged_runs_as_its_identified_spec(tree):
     root, data = tree
-    yaml_text = "name: seed\nfrontend:\n  function: my_features.py:get_mel\ntraining:\n  epochs: 1\n"
+    yaml_text = "name: seed\nfrontend:\n  function: my_features.py:get_mel\n"
     explanation, run, stdout = _explain(root, data, yaml_text, SEED, "seed")
     assert "reproduced by a MelSpec" in stdout and "the run uses that spec" in stdout
     (found,) = run["frontend_functions"].values()
     assert found["reproduced"] and found["uses"] == "spec" and found["residual_db"] < 1e-3
     assert found["spec"]["pad_end"] and found["spec"]["triangles"] == "mel"
     # int16 counts in (the function divides by 2**15 itself), [frames, mels] out, a tfds item dict
-    assert "item input, int16 scale, frames_mels output" in stdout
+    assert found["convention"] == {"call": "item", "input_scale": "int16", "layout": "frames_mels"}
     names = [s["name"] for s in explanation["steps"]]
     assert names[0] == "REF" and "frontend" not in names
     assert {"framing", "mel_scale", "frequency_range", "log"} <= set(names)
@@ -102,7 +102,7 @@ def test_the_seed_notebooks_get_mel_pasted_unchanged_runs_as_its_identified_spec
 @pytest.mark.slow
 def test_an_opaque_function_runs_as_one_frontend_step(tree):
     root, data = tree
-    yaml_text = "name: opaque\nfrontend:\n  function: my_features.py:projected\ntraining:\n  epochs: 1\n"
+    yaml_text = "name: opaque\nfrontend:\n  function: my_features.py:projected\n"
     explanation, run, stdout = _explain(root, data, yaml_text, OPAQUE, "opaque")
     assert "not a MelSpec" in stdout and "the function computes the features" in stdout
     (found,) = run["frontend_functions"].values()

@@ -13,7 +13,7 @@ from asdlens.experiment import load_experiment, run_experiment
 
 QUIET = EngineOptions(progress=False)
 
-KERAS = '''
+KERAS = """
 import keras
 
 
@@ -32,9 +32,9 @@ def too_narrow(input_dim):
 
 def broken(input_dim):
     raise RuntimeError("no GPU here")
-'''
+"""
 
-TORCH = '''
+TORCH = """
 import torch
 
 
@@ -53,7 +53,7 @@ class Small(torch.nn.Module):
 
 def build(input_dim):
     return Small(input_dim)
-'''
+"""
 
 
 @pytest.fixture(scope="module")

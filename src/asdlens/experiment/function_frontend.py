@@ -119,6 +119,7 @@ class FunctionFrontend:
         return {
             "reproduced": self.reproduced,
             "uses": "spec" if self.reproduced else "function",
+            "convention": {"call": self.call, "input_scale": self.input_scale, "layout": self.layout},
             "residual_db": self.residual_db,
             "max_residual_db": self.max_residual_db,
             "spec": spec.resolved().to_dict() if self.residual_db is not None else None,
@@ -197,7 +198,7 @@ def _detect_call(fn: Callable, target: str, kwargs: dict, call: str, probe: np.n
             return kind
         except Exception as exc:  # noqa: BLE001 - user code: every failure is reported below
             errors.append(
-                f"as fn({'samples' if kind == 'array' else dict(audio=...)!r}): {type(exc).__name__}: {exc}"
+                f"as {'fn(samples)' if kind == 'array' else 'fn({audio: samples})'}: {type(exc).__name__}: {exc}"
             )
     raise ValueError(f"{target} fails on a 1 s float32 clip {errors[0]}; {errors[1]}")
 
