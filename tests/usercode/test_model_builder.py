@@ -72,6 +72,19 @@ def _run(root, data, name, sets):
                           report=False)  # fmt: skip
 
 
+def _saved_widths(cache, framework: str) -> list[int]:
+    """The bottleneck widths of the networks a run saved (the user's: 6 in Keras, 4 in torch; 8 is ours)."""
+    if framework == "keras":
+        import keras
+
+        models = [keras.models.load_model(p, compile=False) for p in cache.rglob("model.keras")]
+        return sorted(min(layer.units for layer in m.layers if hasattr(layer, "units")) for m in models)
+    import torch
+
+    states = [torch.load(p, weights_only=True) for p in cache.rglob("*.pt")]
+    return sorted(int(s["encoder.2.weight"].shape[0]) for s in states)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("framework, file", [("keras", "keras_model.py"), ("torch", "torch_model.py")])
 def test_a_builders_network_is_trained_by_the_family_and_keyed_by_its_source(tree, framework, file):
@@ -79,6 +92,7 @@ def test_a_builders_network_is_trained_by_the_family_and_keyed_by_its_source(tre
     sets = [f"model.builder={root / file}:build", f"model.framework={framework}"]
     result = _run(root, data, f"built-{framework}", sets)
     assert result.counters["models_trained"] == 1 and 0.0 <= result.mean_auc <= 1.0
+    assert _saved_widths(root / "cache", framework) == ([6] if framework == "keras" else [4])
     written = json.loads((root / f"built-{framework}" / "results.json").read_text())
     assert written["experiment"]["model"]["builder"] == f"{root / file}:build"
     again = _run(root, data, f"again-{framework}", sets)  # the same source: the cached model
