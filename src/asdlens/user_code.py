@@ -24,7 +24,7 @@ def split_target(target: str) -> tuple[str, str]:
     module, sep, attr = target.rpartition(":")
     if not sep or not module or not attr or not attr.isidentifier():
         raise ValueError(
-            f"{target!r} must look like FILE.py:NAME or module:NAME (MODULE may be a path to a .py file)"
+            f"{target!r} must look like MODULE:FUNCTION (MODULE a path to a .py file or an importable module)"
         )
     return module, attr
 
