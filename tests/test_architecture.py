@@ -22,7 +22,7 @@ PACKAGE = SRC / "asdlens"
 #: The layers of HELPERS.md, bottom first. A package may import the packages of the layers below its own, and
 #: those named before it in its own layer (``models`` imports ``evaluate``); nothing above, nothing after.
 LAYERS = (
-    ("runtime", "atomic", "keys", "pcm", "groups"),
+    ("runtime", "atomic", "keys", "pcm", "groups", "user_code"),
     ("features", "evaluate", "report", "models"),
     ("data", "diff", "engine"),
     ("experiment",),

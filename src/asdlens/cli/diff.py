@@ -148,34 +148,9 @@ def _print_shapley(console, result) -> None:
 
 def load_function(target: str):
     """``MODULE:FUNCTION`` (MODULE importable or a path to a .py file) to the callable, or a ValueError."""
-    import importlib
-    import importlib.util
-    import sys
+    from ..user_code import load_function as load
 
-    module_name, sep, attr = target.rpartition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"{target!r} must look like MODULE:FUNCTION (MODULE may be a path to a .py file)")
-    try:
-        if module_name.endswith(".py") or "/" in module_name:
-            path = Path(module_name)
-            if not path.is_file():
-                raise ValueError(f"{path}: no such Python file")
-            spec = importlib.util.spec_from_file_location(f"asdlens_identify_{path.stem}", path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(module_name)
-    except ValueError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - user code failing at import is a user error
-        raise ValueError(f"cannot import {module_name}: {type(exc).__name__}: {exc}") from None
-    fn = getattr(module, attr, None)
-    if fn is None:
-        raise ValueError(f"{module_name} has no attribute {attr!r}")
-    if not callable(fn):
-        raise ValueError(f"{module_name}:{attr} is not callable")
-    return fn
+    return load(target)
 
 
 def identify(

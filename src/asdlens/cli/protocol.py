@@ -81,6 +81,8 @@ def run(
         if ground_truth is not None:
             overrides["dataset.ground_truth"] = str(ground_truth)
         exp = load_experiment(experiment, overrides)
+        if exp.function is not None:  # say which frontend the run uses: the identified spec or the function
+            typer.echo(exp.function.summary())
         engine = options.engine_options(executor, workers, threads, address, progress=not quiet)
         result = run_experiment(
             exp, data_root=data, out_dir=out, cache_dir=cache, engine=engine, report=not no_report,

@@ -225,6 +225,9 @@ def export_unit(
     options = options or ExportOptions()
     batchnorm = options.batchnorm
     exp = source.experiment
+    if exp.frontend_key != exp.spec.key():
+        raise ValueError(f"frontend.function={exp.function.function!r} is a function no MelSpec reproduces; an "
+                         "export builds its frontend from a MelSpec, so only runs with a spec frontend export")  # fmt: skip
     u = source.unit(unit)
     n_samples = options.n_samples if options.n_samples is not None else source.clip_length(unit)
     check_exportable(exp.spec, exp.frames, n_samples, fmt)

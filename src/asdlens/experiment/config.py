@@ -35,6 +35,7 @@ from .detector_config import (  # noqa: F401 - re-exported: the sections of an e
     check_model_and_scoring,
     positive,
 )
+from .function_frontend import FunctionFrontend, resolve_function
 
 #: Every layout the data layer reads (:data:`asdlens.data.LAYOUTS`), and ``auto``: the layout
 #: :func:`asdlens.data.scan` detects (DCASE 2023-2025 share one naming, so one experiment runs on a 2023, 2024 or
@@ -264,6 +265,7 @@ ADDED_FIELDS: dict[str, dict[str, Any]] = {
         "framework": "keras",
         "checkpoint": None,
         **dict.fromkeys(frameworks.MODEL_SETTINGS),
+        "builder": None,
     },
     "scoring": {
         **{"backend": "default", "k": 1, "components": 1, "covariance": "full", "reg_covar": 1e-3},
@@ -315,6 +317,11 @@ class Experiment:
         The frontend preset the spec started from (for people; :attr:`spec` holds every value).
     spec : asdlens.features.MelSpec
         The log-mel frontend, fully resolved.
+    function : FunctionFrontend or None
+        A user's feature function (``frontend: {function: FILE.py:NAME}``,
+        :mod:`asdlens.experiment.function_frontend`). When a MelSpec reproduces it, :attr:`spec` is that spec and
+        the run is the spec's; otherwise the function computes the features (:attr:`frontend_key`) and
+        :attr:`spec` holds only its band count and sample rate. None (the default) is left out of YAML and keys.
     frames : int
         Consecutive log-mel frames stacked into one vector (5 in both baselines).
     model, training, scoring, metric
@@ -327,6 +334,7 @@ class Experiment:
     channels: ChannelSpec = field(default_factory=ChannelSpec)
     preset: str | None = None
     spec: MelSpec = field(default_factory=MelSpec)
+    function: FunctionFrontend | None = None
     frames: int = 5
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
@@ -340,6 +348,9 @@ class Experiment:
         check_model_and_scoring(self.model, self.scoring)
         _check_channels(self.channels, self.dataset)
         _check_encoder(self)
+        if self.function is not None and self.channels.policy != "near":
+            _fail("frontend.function", self.function.function, f"reads one channel; channels.policy="
+                  f"{self.channels.policy!r} needs a MelSpec frontend")  # fmt: skip
         if self.training.epochs == 0 and self.model.checkpoint is None:
             _fail(
                 "training.epochs",
@@ -374,12 +385,22 @@ class Experiment:
         return f"cs{self.channels.key()}"
 
     @property
+    def frontend_key(self) -> str:
+        """What feature entries and model keys name the frontend by: the spec's key, or an opaque function's."""
+        if self.function is not None and self.function.opaque:
+            return self.function.key()
+        return self.spec.key()
+
+    @property
     def input_dim(self) -> int:
         """Length of one stacked vector: ``n_mels * frames``."""
         return self.spec.n_mels * self.frames
 
     def frontend_dict(self) -> dict[str, Any]:
-        """The ``frontend`` section written out in full: the preset name and every resolved MelSpec field."""
+        """The ``frontend`` section written out in full: the preset name and every resolved MelSpec field; for a
+        function, the function's section and what identify found (``identified``)."""
+        if self.function is not None:
+            return {**self.function.section(), "identified": self.function.identified(self.spec)}
         return {"preset": self.preset, **self.spec.resolved().to_dict()}
 
     def to_dict(self, *, complete: bool = False) -> dict[str, Any]:
@@ -502,14 +523,7 @@ def _from_dict(data: dict[str, Any]) -> Experiment:
         frontend = {"preset": frontend}
     if not isinstance(frontend, dict):
         raise ValueError(f"frontend must be a mapping (preset and/or MelSpec fields); got {frontend!r}")
-    frontend = dict(frontend)
-    preset = frontend.get("preset")
-    if preset is None:
-        frontend.pop("preset", None)
-    try:
-        spec = resolve_spec(frontend).resolved()
-    except ValueError as exc:
-        raise ValueError(f"frontend: {exc}") from None
+    preset, spec, function = _frontend(dict(frontend))
     frames = data.get("frames", 5)
     try:
         channels = resolve_channels(data.get("channels") or {})
@@ -521,9 +535,25 @@ def _from_dict(data: dict[str, Any]) -> Experiment:
         channels=channels,
         preset=preset,
         spec=spec,
+        function=function,
         frames=frames,
         **kwargs,
     )
+
+
+def _frontend(frontend: dict[str, Any]) -> tuple[str | None, MelSpec, FunctionFrontend | None]:
+    """The preset, the spec and the function of a ``frontend`` section."""
+    if frontend.get("function") is not None:
+        function, spec = resolve_function(frontend)
+        return None, spec, function
+    frontend.pop("function", None)
+    preset = frontend.get("preset")
+    if preset is None:
+        frontend.pop("preset", None)
+    try:
+        return preset, resolve_spec(frontend).resolved(), None
+    except ValueError as exc:
+        raise ValueError(f"frontend: {exc}") from None
 
 
 def parse_value(text: str) -> Any:
@@ -567,6 +597,9 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str])
     if "frontend.preset" in overrides:
         # A new preset replaces every frontend value; fields given alongside it still apply below.
         out["frontend"] = {"preset": overrides["frontend.preset"]}
+    if "frontend.function" in overrides:
+        # So does a function (its calling convention detected again unless given alongside).
+        out["frontend"] = {"function": overrides["frontend.function"]}
     for key, value in overrides.items():
         section, dot, name = key.partition(".")
         if not dot:
@@ -578,11 +611,10 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str])
             out[section] = value
             continue
         if section == "frontend":
-            if name not in ("preset", *spec_fields):
-                raise ValueError(
-                    f"--set {key}: unknown frontend field {name!r}; allowed: {['preset', *spec_fields]}"
-                )
-            if name != "preset":
+            allowed = ["preset", *spec_fields, *FUNCTION_FIELDS]
+            if name not in allowed:
+                raise ValueError(f"--set {key}: unknown frontend field {name!r}; allowed: {allowed}")
+            if name not in ("preset", "function"):
                 out.setdefault("frontend", {})[name] = value
             continue
         if section == "channels":
@@ -602,6 +634,9 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str])
             raise ValueError(f"--set {key}: unknown field {name!r} of {section}; allowed: {allowed}")
         out.setdefault(section, {})[name] = value
     return out
+
+
+FUNCTION_FIELDS = ("function", "arguments", "call", "input_scale", "layout")
 
 
 def shipped_experiments() -> list[str]:
@@ -647,8 +682,27 @@ def load_experiment(
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"{text_source}: not valid YAML: {exc}") from None
+    if path.exists() and isinstance(data, dict):
+        data = _function_paths_from(data, path.parent)
     if overrides:
         if not isinstance(data, dict):
             raise ValueError(f"{text_source}: an experiment config must be a mapping of sections")
         data = apply_overrides(data, overrides)
     return Experiment.from_dict(data, source=text_source)
+
+
+def _function_paths_from(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``data`` with a relative ``frontend.function`` or ``model.builder`` file resolved against the YAML
+    file's ``folder``."""
+    from ..user_code import absolute_target
+
+    out = dict(data)
+    for section, name in (("frontend", "function"), ("model", "builder")):
+        part = data.get(section)
+        if not isinstance(part, dict) or not isinstance(part.get(name), str):
+            continue
+        try:
+            out[section] = {**part, name: absolute_target(part[name], folder)}
+        except ValueError:
+            pass  # the config's validation names the malformed target
+    return out

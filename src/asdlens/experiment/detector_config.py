@@ -100,6 +100,11 @@ class ModelConfig:
         Framework defaults as settings (:mod:`asdlens.models.frameworks`); null takes the framework's.
         ``batchnorm_momentum`` is the weight of the *new* batch in the running averages (torch's convention:
         Keras's ``momentum=0.99`` is 0.01).
+    builder : str or None
+        ``FILE.py:NAME`` or ``module:NAME`` of a function ``build(input_dim)`` returning the network the family
+        trains instead of its own: a Keras model or a torch module of ``model.framework``
+        (:mod:`asdlens.models.user_builder`; the autoencoder family). Its source file's SHA-256 is part of the
+        model's key.
     """
 
     name: str = "dcase2020_autoencoder"
@@ -122,6 +127,7 @@ class ModelConfig:
     batchnorm_momentum: float | None = None
     batchnorm_eps: float | None = None
     batchnorm_variance: str | None = None
+    builder: str | None = None
 
     def __post_init__(self) -> None:
         choice("model.name", self.name, MODEL_NAMES)
@@ -156,6 +162,7 @@ class ModelConfig:
                 fail(f"model.{key}", value, f"must be a number {span} or null")
             object.__setattr__(self, key, float(value))
         family = MODEL_FAMILY[self.name]
+        self._check_builder(family)
         own = FAMILY_DEFAULTS[family]
         for key in MODEL_PARAMS:
             if getattr(self, key) is not None and key not in own:
@@ -209,6 +216,21 @@ class ModelConfig:
                 f"model.checkpoint=/path/to/BEATs_iter3.pt; the official BEATs checkpoints are "
                 f"published at {BEATS_CHECKPOINTS}",
             )
+
+    def _check_builder(self, family: str) -> None:
+        """``model.builder``: a ``FILE.py:NAME`` or ``module:NAME`` target, for a family that takes one."""
+        from ..models.user_builder import BUILDER_FAMILIES
+        from ..user_code import split_target
+
+        if self.builder is None:
+            return
+        try:
+            split_target(self.builder)
+        except ValueError:
+            fail("model.builder", self.builder, "must look like FILE.py:NAME or module:NAME")
+        if family not in BUILDER_FAMILIES:
+            fail("model.builder", self.builder, f"replaces the network of the {list(BUILDER_FAMILIES)} "
+                 f"family; model.name={self.name!r} is a {family} model")  # fmt: skip
 
     def _check_framework_settings(self) -> None:
         if self.checkpoint is not None:

@@ -107,13 +107,13 @@ class JobBuilder:
         encoder = self.encoder(exp)
         if encoder is not None:
             return self.cache.embedding_path(encoder.key(), exp.feature_channel, self.identity(clip.path))
-        return self.cache.feature_path(exp.spec.key(), exp.feature_channel, self.identity(clip.path))
+        return self.cache.feature_path(exp.frontend_key, exp.feature_channel, self.identity(clip.path))
 
     def feature_jobs(self, exp: Experiment, clips: tuple[Clip, ...], what: str) -> list[Job]:
         """Shards of ``clips``' entries: feature jobs, or embedding jobs for a frozen encoder."""
         if self.encoder(exp) is not None:
             return self.embedding_jobs(exp, clips, what)
-        spec_key, channel = exp.spec.key(), exp.feature_channel
+        spec_key, channel = exp.frontend_key, exp.feature_channel
         # A channel index is read as one channel; any other stage travels as its spec (read both channels).
         read = channel if isinstance(channel, int) else exp.channels.to_dict()
         jobs = []
@@ -125,6 +125,7 @@ class JobBuilder:
                 read,
                 tuple((str(c.path), str(self.feature_path(exp, c))) for c in shard),
                 _strict_channels(shard),
+                exp.function.payload() if exp.function is not None and exp.function.opaque else None,
             )
             label = f"features {what} {start // SHARD_CLIPS + 1}"
             jobs.append(self._job(FEATURES, key, label, (), payload, len(shard)))
@@ -156,7 +157,7 @@ class JobBuilder:
     def model_key(self, exp: Experiment, unit: Unit) -> str:
         return stable_key(
             "model",
-            {"spec": exp.spec.key(), "channel": exp.feature_channel, "frames": exp.frames},
+            {"spec": exp.frontend_key, "channel": exp.feature_channel, "frames": exp.frames},
             [self.identity(c.path).key() for c in unit.train],
             exp.key_section("model"),
             exp.key_section("training"),

@@ -30,21 +30,26 @@ from ..engine import Job, JobKind, RunCache, Summary, note_progress
 @dataclass(frozen=True)
 class FeaturesPayload:
     """A shard of clips: the spec (``MelSpec.to_dict()``), the channel (an index, or a channel stage's
-    ``ChannelSpec.to_dict()``), and per clip (audio, entry) paths."""
+    ``ChannelSpec.to_dict()``), per clip (audio, entry) paths, and an opaque feature function
+    (``FunctionFrontend.payload()``) when the user's function computes the features instead of the spec."""
 
     spec: dict[str, Any]
     channel: int | dict[str, Any]
     clips: tuple[tuple[str, str], ...]
     expect_channels: int | None = None  # a strict layout's channel count (DCASE 2026: 2), checked on reading
+    function: dict[str, Any] | None = (
+        None  # a user's opaque feature function (asdlens.experiment.function_frontend)
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"spec": self.spec, "channel": self.channel, "clips": [list(pair) for pair in self.clips],
-                "expect_channels": self.expect_channels}  # fmt: skip
+        out = {"spec": self.spec, "channel": self.channel, "clips": [list(pair) for pair in self.clips],
+               "expect_channels": self.expect_channels}  # fmt: skip
+        return out if self.function is None else {**out, "function": self.function}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeaturesPayload:
         clips = tuple((audio, feat) for audio, feat in data["clips"])
-        return cls(data["spec"], data["channel"], clips, data.get("expect_channels"))
+        return cls(data["spec"], data["channel"], clips, data.get("expect_channels"), data.get("function"))
 
     @property
     def entries(self) -> tuple[str, ...]:
@@ -111,9 +116,13 @@ class FeaturesKind(JobKind):
         todo = [(audio, Path(feat)) for audio, feat in p.clips if cache.feature_state(Path(feat)) is None]
         bad = 0
         paths = [a for a, _ in todo]
-        for i, logmel, problem in file_logmels(
-            paths, spec, channel=p.channel, expect_channels=p.expect_channels
-        ):
+        if p.function is not None:
+            from .function_frontend import FunctionFrontend, function_features
+
+            made = function_features(paths, FunctionFrontend.from_payload(p.function), channel=p.channel)
+        else:
+            made = file_logmels(paths, spec, channel=p.channel, expect_channels=p.expect_channels)
+        for i, logmel, problem in made:
             target = todo[i][1]
             if problem is not None:
                 cache.write_bad(target, problem)

@@ -209,6 +209,8 @@ def config_id(exp: Experiment) -> str:
     data = exp.to_dict()
     data.pop("name"), data.pop("description")
     data["frontend"] = exp.spec.canonical().to_dict()
+    if exp.frontend_key != exp.spec.key():  # an opaque function: its features, not the spec's
+        data["frontend"]["features"] = exp.frontend_key
     return json.dumps(data, sort_keys=True, default=repr)
 
 

@@ -25,8 +25,11 @@ from ..features.spec import FIELD_GROUPS
 from ..models.frameworks import SETTING_GROUPS
 
 SECTION_GROUPS = ("frames", "model", "training", "scoring", "metric", "dataset")
+#: The one step that swaps a whole frontend when one side's is a user's function no MelSpec reproduces.
+FRONTEND_GROUP = "frontend"
 GROUP_ORDER = (
     tuple(CHANNEL_FIELD_GROUPS)
+    + (FRONTEND_GROUP,)
     + tuple(FIELD_GROUPS)
     + ("frames", "model", *SETTING_GROUPS)
     + SECTION_GROUPS[2:]
@@ -134,7 +137,39 @@ def differing_groups(ref: Experiment, mine: Experiment, *, order: list[str] | No
         Group names in the order to walk; groups not named follow in the default order. Unknown names raise
         ``ValueError`` listing the known ones.
     """
-    groups = _channel_groups(ref, mine)
+    groups = _channel_groups(ref, mine) + _function_group(ref, mine)
+    groups += [] if groups and groups[-1].name == FRONTEND_GROUP else _spec_groups(ref, mine)
+    for section in SECTION_GROUPS:
+        va, vb = _section_values(ref, section), _section_values(mine, section)
+        changed = tuple(k for k in va if va[k] != vb[k])
+        if changed:
+            groups.append(Group(section, changed, {k: va[k] for k in changed}, {k: vb[k] for k in changed}))
+        if section == "model":
+            groups += _framework_groups(ref, mine)
+    if ref.model.name != mine.model.name:
+        groups = _fold_into_model(groups)
+    return _ordered(groups, order)
+
+
+def frontend_name(exp: Experiment) -> str:
+    """How a ladder names an experiment's frontend: an opaque function's target, else its spec."""
+    if exp.function is not None and exp.function.opaque:
+        return exp.function.function
+    return f"MelSpec {exp.spec.key()}" + (f" ({exp.preset})" if exp.preset else "")
+
+
+def _function_group(ref: Experiment, mine: Experiment) -> list[Group]:
+    """One ``frontend`` step when either side's features come from an opaque function and they differ."""
+    opaque = any(e.function is not None and e.function.opaque for e in (ref, mine))
+    if not opaque or ref.frontend_key == mine.frontend_key:
+        return []
+    key = "frontend.function"
+    return [Group(FRONTEND_GROUP, (key,), {key: frontend_name(ref)}, {key: frontend_name(mine)})]
+
+
+def _spec_groups(ref: Experiment, mine: Experiment) -> list[Group]:
+    """The frontend groups of :data:`FIELD_GROUPS` in which the two specs differ."""
+    groups = []
     a, b = ref.spec.resolved().to_dict(), mine.spec.resolved().to_dict()
     ca, cb = ref.spec.canonical().to_dict(), mine.spec.canonical().to_dict()
     for name, names in FIELD_GROUPS.items():
@@ -150,16 +185,7 @@ def differing_groups(ref: Experiment, mine: Experiment, *, order: list[str] | No
                     inert,
                 )
             )
-    for section in SECTION_GROUPS:
-        va, vb = _section_values(ref, section), _section_values(mine, section)
-        changed = tuple(k for k in va if va[k] != vb[k])
-        if changed:
-            groups.append(Group(section, changed, {k: va[k] for k in changed}, {k: vb[k] for k in changed}))
-        if section == "model":
-            groups += _framework_groups(ref, mine)
-    if ref.model.name != mine.model.name:
-        groups = _fold_into_model(groups)
-    return _ordered(groups, order)
+    return groups
 
 
 def _ordered(groups: list[Group], order: list[str] | None) -> list[Group]:
@@ -184,7 +210,12 @@ def compose(ref: Experiment, mine: Experiment, groups: list[Group] | tuple[Group
         section, _, name = key.partition(".")
         sections.setdefault(section, {})[name] = value
     frames = ref.frames
+    function = ref.function
     for group in groups:
+        if group.name == FRONTEND_GROUP:
+            # the whole frontend: the function and the spec that carries its band count and sample rate
+            function, spec_changes = mine.function, mine.spec.resolved().to_dict()
+            continue
         for key in group.fields:
             section, _, name = key.partition(".")
             if section == "frontend":
@@ -199,7 +230,7 @@ def compose(ref: Experiment, mine: Experiment, groups: list[Group] | tuple[Group
     if spec_changes:
         changes["spec"] = dataclasses.replace(ref.spec.resolved(), **spec_changes)
     label = "+".join(g.name for g in groups) or "ref"
-    return dataclasses.replace(ref, frames=frames, name=f"{ref.name}[{label}]", **changes)
+    return dataclasses.replace(ref, frames=frames, function=function, name=f"{ref.name}[{label}]", **changes)
 
 
 def with_seed(exp: Experiment, seed: int) -> Experiment:

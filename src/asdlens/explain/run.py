@@ -83,6 +83,9 @@ def explain(
                                engine=engine, report=False, announce=announce)  # fmt: skip
 
     ref_exp, mine_exp = _load(ref, overrides), _load(mine, overrides)
+    functions = {e.function.function: e for e in (ref_exp, mine_exp) if e.function is not None}
+    for exp in functions.values():
+        announce(exp.function.summary())
     order = list(options.order) if options.order else None
     result = ladder(ref_exp, mine_exp, run_many, order=order, repeats=options.repeats,
                     attribute=options.attribute, announce=announce)  # fmt: skip
@@ -96,6 +99,8 @@ def explain(
                 "address": engine.address}  # fmt: skip
     seconds = time.perf_counter() - started
     run = {"executor": executor, "runs": result.runs, "seconds": seconds, "machine": machine_info()}
+    if functions:  # what identify found for each user function (left out otherwise: run.json keeps its form)
+        run["frontend_functions"] = {t: e.function.identified(e.spec) for t, e in functions.items()}
     atomic_write_json(out / "run.json", run)
     return result
 

@@ -99,7 +99,12 @@ class Autoencoder(DetectorBase):
         batch = int(t["batch_size"])
         keras.backend.clear_session()
         make_deterministic(seed)
-        self.model = build_model(self.name, self.input_dim, layers=self.layer_settings)
+        if self.settings["model"].get("builder"):
+            from .user_builder import build_user_network
+
+            self.model = build_user_network(self.settings, self.input_dim, block_size=self.n_mels)
+        else:
+            self.model = build_model(self.name, self.input_dim, layers=self.layer_settings)
         shuffled = WindowBatches(train, win.starts[fit_part], self.frames, batch_size=batch,
                                  orders=orders)  # fmt: skip
         val = None

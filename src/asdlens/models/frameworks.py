@@ -217,6 +217,13 @@ def fit_dependencies(model: Mapping, training: Mapping) -> dict[str, str]:
     out = versions(fit_libraries(model, training), missing="absent", python=False)
     if model.get("checkpoint"):
         out["checkpoint"] = checkpoint_digest(model["checkpoint"])
+    if model.get("builder"):  # a user's network: its source's content, as a checkpoint's
+        from ..user_code import source_digest
+
+        try:
+            out["builder"] = source_digest(model["builder"])
+        except ValueError as exc:
+            raise ValueError(f"model.builder: {exc}") from None
     return out
 
 

@@ -39,7 +39,12 @@ class TorchAutoencoder(Autoencoder):
         self.device = device_for(self.training.get("gpus", 0.0))
         prepare(self.device)
         with seeded(int(self.training["seed"])):
-            net = build_autoencoder(self.name, self.input_dim, self.n_mels, self.layer_settings)
+            if self.settings["model"].get("builder"):
+                from ..user_builder import build_user_network
+
+                net = build_user_network(self.settings, self.input_dim, block_size=self.n_mels)
+            else:
+                net = build_autoencoder(self.name, self.input_dim, self.n_mels, self.layer_settings)
         checkpoint = self.settings["model"].get("checkpoint")
         if checkpoint:
             load_state(net, checkpoint)
@@ -128,8 +133,13 @@ class TorchAutoencoder(Autoencoder):
 
         name, n_mels = settings["model"]["name"], int(settings["n_mels"])
         with seeded(0):  # the weights are replaced: keep the global generator as it was
-            net = build_autoencoder(name, n_mels * int(settings["frames"]), n_mels,
-                                    LayerSettings.of(detector_framework(settings)))  # fmt: skip
+            if settings["model"].get("builder"):
+                from ..user_builder import build_user_network
+
+                net = build_user_network(settings, n_mels * int(settings["frames"]), block_size=n_mels)
+            else:
+                net = build_autoencoder(name, n_mels * int(settings["frames"]), n_mels,
+                                        LayerSettings.of(detector_framework(settings)))  # fmt: skip
         load_state(net, folder / NETWORK_FILE, what="cached network")
         return net.eval()
 
