@@ -45,7 +45,8 @@ def _explanation(metrics: tuple[str, ...], repeats: int) -> Explanation:
         )
         change = {} if previous is None else {m: value[m] - previous[m] for m in metrics}
         noise = {m: (i % 2 == 0) if repeats > 1 and i else None for m in metrics}
-        steps.append(Step(i, group, outcome, change, noise))
+        interval = {m: [change[m] - 0.0123, change[m] + 0.0456] for m in change} if repeats > 1 else {}
+        steps.append(Step(i, group, outcome, change, noise, interval))
         previous = value
     total = {m: steps[-1].outcome.value[m] - steps[0].outcome.value[m] for m in metrics}
     protocol = None if metrics == METRICS else "dcase2023"
@@ -78,3 +79,7 @@ def test_every_number_whole_at_80_columns(metrics, repeats):
     assert "1 framing: center True→False, pad_mode 'reflect'→'constant', pad_end False→True" in text, text
     assert "2 window_position: window_position 'center'→'left' (inert" in text, text
     assert ("beyond" in text and "within" in text) == (repeats > 1), text
+    if repeats > 1:  # each step's paired interval of its change, whole, on its description's line
+        for step in exp.steps[1:]:
+            lo, hi = step.interval[first]
+            assert f"Δ{'AUC' if first == 'auc' else 'official'} 95 % CI {lo:+.4f}–{hi:+.4f}" in text, text

@@ -64,6 +64,7 @@ class Step:
     outcome: Outcome
     change: dict[str, float | None] = field(default_factory=dict)  # vs the previous step, per metric
     within_noise: dict[str, bool | None] = field(default_factory=dict)  # None: noise unknown (one seed)
+    interval: dict[str, list[float] | None] = field(default_factory=dict)  # 95 % paired CI of each change
 
     @property
     def name(self) -> str:
@@ -76,6 +77,7 @@ class Step:
             "group": None if self.group is None else self.group.to_dict(),
             "change": self.change,
             "within_noise": self.within_noise,
+            "change_ci95": self.interval,
             **self.outcome.to_dict(),
         }
 
@@ -182,6 +184,17 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else b - a
 
 
+def change_interval(prev: Outcome, cur: Outcome, metric: str) -> list[float] | None:
+    """The 95 % interval ``[low, high]`` of the paired bootstrap difference ``cur - prev`` of ``metric`` (over
+    the same test clips, and seeds), or None without draws."""
+    if prev.draws is None or cur.draws is None:
+        return None
+    from ..evaluate import difference
+
+    d = difference(cur.draws, prev.draws)["overall"].get(metric)
+    return None if d is None else [float(v) for v in d.interval()]
+
+
 def _noise(prev: Outcome, cur: Outcome, metric: str, repeats: int) -> bool | None:
     """True when the step's change is within noise: the rule of docs/explain.md.
 
@@ -190,13 +203,9 @@ def _noise(prev: Outcome, cur: Outcome, metric: str, repeats: int) -> bool | Non
     of the paired difference holds 0. Without draws (no scores in memory), two standard errors of the
     difference of two K-seed means; None with one seed and no draws.
     """
-    if prev.draws is not None and cur.draws is not None:
-        from ..evaluate import difference
-
-        d = difference(cur.draws, prev.draws)["overall"].get(metric)
-        if d is not None:
-            lo, hi = d.interval()
-            return bool(lo <= 0.0 <= hi)
+    interval = change_interval(prev, cur, metric)
+    if interval is not None:
+        return bool(interval[0] <= 0.0 <= interval[1])
     sa, sb = prev.value.get(f"{metric}_sd"), cur.value.get(f"{metric}_sd")
     change = _diff(prev.value[metric], cur.value[metric])
     if repeats < 2 or sa is None or sb is None or change is None:
@@ -326,6 +335,7 @@ def ladder(
                 outcome,
                 {m: _diff(prev.value[m], outcome.value[m]) for m in metrics},
                 {m: _noise(prev, outcome, m, repeats) for m in metrics},
+                {m: change_interval(prev, outcome, m) for m in metrics},
             )
         )
     total = {m: _diff(steps[0].outcome.value[m], steps[-1].outcome.value[m]) for m in metrics}

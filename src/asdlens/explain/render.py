@@ -12,7 +12,7 @@ import numpy as np
 
 from ..evaluate import evaluator_rule
 from ..report import Report, figures
-from ..report.numbers import fmt
+from ..report.numbers import fmt, fmt_interval
 from .core import METRICS, Explanation
 
 #: Column names of each metric (value, change); short, so the step table fits a terminal.
@@ -163,12 +163,21 @@ def terminal_table(exp: Explanation):
 
 
 def change_lines(exp: Explanation) -> list[str]:
-    """``<index> <step>: <what changed>`` for each step after the reference."""
-    return [
-        f"{s.index} {s.name}: {s.group.describe()}" + (" (inert: no model changes)" if s.group.inert else "")
-        for s in exp.steps
-        if s.group is not None
-    ]
+    """``<index> <step>: <what changed>`` for each step after the reference, with the 95 % paired interval of
+    its change of the first metric where there is one."""
+    first = exp.metrics[0]
+    out = []
+    for s in exp.steps:
+        if s.group is None:
+            continue
+        line = f"{s.index} {s.name}: {s.group.describe()}" + (
+            " (inert: no model changes)" if s.group.inert else ""
+        )
+        ci = s.interval.get(first)
+        if ci is not None:
+            line += f"; Δ{NAMES[first][0]} 95 % CI {fmt_interval(ci, '+.4f')}"
+        out.append(line)
+    return out
 
 
 def print_explanation(exp: Explanation, console=None) -> None:
@@ -191,7 +200,9 @@ def print_explanation(exp: Explanation, console=None) -> None:
         console.print(line, highlight=False)
     console.print(
         f"{_total_line(exp)} = the sum of the step changes; {exp.runs} run(s)"
-        + ("" if exp.repeats > 1 else " (one seed each: use --repeats K to see which changes are noise)"),
+        + (
+            "" if exp.repeats > 1 else " (one seed each: --repeats K adds the spread over seeds to the noise)"
+        ),
         highlight=False,
     )
     for step in exp.steps:
