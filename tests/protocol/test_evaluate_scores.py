@@ -75,6 +75,9 @@ def test_dcase2020_score_files_give_the_known_auc_pauc_and_official_score(tmp_pa
     assert max(len(line) for line in out.output.splitlines()) <= 80
     assert "DCASE 2020 official score, published systems" in out.output  # the published systems beside it
     assert "pub" in out.output  # the published baseline per ID
+    page = (tmp_path / "res/report.md").read_text()  # the report: the same tables, every number whole
+    assert f"{data['official_score_2020']:.4f}" in page and "pub" in page and "published systems" in page
+    assert (tmp_path / "res/report.html").is_file()
     shown = CliRunner().invoke(app, ["results", str(tmp_path / "res")])
     assert shown.exit_code == 0 and f"{data['official_score_2020']:.4f}" in shown.output, shown.output
 

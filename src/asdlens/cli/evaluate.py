@@ -45,7 +45,6 @@ def evaluate(
 
     from ..atomic import atomic_write_json
     from ..experiment.scored import ScoredSource, evaluate_scores
-    from .protocol import print_results
 
     with user_errors():
         if out is not None and (out / "results.json").is_file():
@@ -56,11 +55,41 @@ def evaluate(
         if out is not None:
             atomic_write_json(out / "results.json", json.loads(json.dumps(result)))
     console = Console()
-    print_results(result, title=f"{scores} on {data}", console=console)
+    _print_scored(result, f"{scores} on {data}", console)
+    if out is not None:
+        page = _scored_report(result, scores, data).write(out)
+        console.print(f"wrote {out / 'results.json'} and {page}", markup=False, highlight=False)
+
+
+def _print_scored(result: dict, title: str, console) -> None:
+    """The tables of a scored folder: the protocol's (with the published values), and DCASE 2020's systems."""
+    from .protocol import print_results
+
+    print_results(result, title=title, console=console)
     if result["layout"] == "dcase2020":
         _published_scores(result, console)
-    if out is not None:
-        console.print(f"wrote {out / 'results.json'}", markup=False, highlight=False)
+
+
+def _scored_report(result: dict, scores: Path, data: Path):
+    """``report.md`` / ``report.html`` of ``asdlens evaluate``: what was scored, by which rules, and the tables
+    the terminal shows (every number beside its published value and its interval)."""
+    import io
+
+    from rich.console import Console
+
+    from ..report import Report
+
+    text = io.StringIO()
+    _print_scored(result, f"{scores} on {data}", Console(file=text, width=100, color_system=None))
+    report = Report(f"asdlens evaluate: {scores}")
+    report.paragraph(
+        f"The official score files in `{scores}` scored against the clips of `{data}` (layout "
+        f"`{result['layout']}`) by that year's official rules, as `asdlens run` scores its own runs; the 95 % "
+        "intervals are a bootstrap over the test clips (docs/uncertainty.md)."
+    )
+    report.heading("Results")
+    report.preformatted(text.getvalue())
+    return report
 
 
 #: Short names of the compared numbers (80 columns).
