@@ -14,7 +14,7 @@ from pathlib import Path
 from ..data import Clip
 from ..engine import FileIdentity, Job, JobKind, RunCache
 from ..keys import stable_key
-from ..models.families import MODEL_FAMILY
+from ..models.families import MODEL_FAMILY, scores_embeddings
 from ..models.frameworks import fit_dependencies
 from ..runtime import versions
 from .clip_embeddings import EncoderInput, encoder_input
@@ -179,16 +179,28 @@ class JobBuilder:
             FIT, self.model_key(exp, unit), label, deps, payload, len(unit.train), exp.training.gpus
         )
 
-    def score_job(self, exp: Experiment, group: TestGroup, fit: Job, deps: list[Job]) -> Job:
-        key = stable_key(
-            "scores", fit.key, exp.key_section("scoring"), [self.identity(c.path).key() for c in group.clips]
-        )
+    def score_job(
+        self, exp: Experiment, group: TestGroup, fit: Job, deps: list[Job], *, own_training: bool = False
+    ) -> Job:
+        """The scores of ``group``'s clips by ``fit``'s model; ``own_training``: the clips are the model's own
+        training clips (a memory back-end then leaves each out of its memory: the decision threshold's scores)."""
+        parts = [
+            "scores",
+            fit.key,
+            exp.key_section("scoring"),
+            [self.identity(c.path).key() for c in group.clips],
+        ]
+        # Only a back-end with a memory of the training clips scores them differently as its own (the others'
+        # keys stay those of every earlier run).
+        left_out = own_training and scores_embeddings(exp.model.name, exp.scoring.backend)
+        key = stable_key(*parts, "own training clips, left out") if left_out else stable_key(*parts)
         payload = ScorePayload(
             fit.key,
             detector_settings(exp),
             tuple(str(self.feature_path(exp, c)) for c in group.clips),
             tuple(clip_meta(c) for c in group.clips),
             tuple(c.file_name for c in group.clips),
+            left_out,
         )
         label = f"score {group.label} seed {exp.training.seed}"
         return self._job(SCORE, key, label, (fit.key, *(d.key for d in deps)), payload, len(group.clips))

@@ -84,15 +84,16 @@ class ScorePayload:
     features: tuple[str, ...]
     meta: tuple[dict[str, Any], ...]
     files: tuple[str, ...]
+    own_training: bool = False  # the model's own training clips (the decision threshold's scores)
 
     def to_dict(self) -> dict[str, Any]:
         return {"model_key": self.model_key, "settings": self.settings, "features": list(self.features),
-                "meta": list(self.meta), "files": list(self.files)}  # fmt: skip
+                "meta": list(self.meta), "files": list(self.files), "own_training": self.own_training}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScorePayload:
         return cls(data["model_key"], data["settings"], tuple(data["features"]), tuple(data["meta"]),
-                   tuple(data["files"]))  # fmt: skip
+                   tuple(data["files"]), bool(data.get("own_training", False)))  # fmt: skip
 
 
 class FeaturesKind(JobKind):
@@ -205,7 +206,8 @@ class ScoreKind(JobKind):
         folder = cache.verified_model_dir(p.model_key)
         detector = load_detector(folder, p.settings)
         clips = load_clipset(cache, p.features, p.meta)
-        scores = [float(s) for s in detector.score(clips)]
+        own = p.own_training and hasattr(detector, "score_training")
+        scores = [float(s) for s in (detector.score_training(clips) if own else detector.score(clips))]
         cache.write_json(cache.score_path(job.key), {"files": list(p.files), "scores": scores})
         return {"scores": scores}
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .families import EMBEDDING_SCORERS, model_family, resolved_params
+from .families import model_family, resolved_params, scores_embeddings
 from .frameworks import LayerSettings, OptimizerSettings, detector_framework
 from .samples import ClipSet, Windows, clip_windows, validation_parts
 from .scorers import Scorer, embedding_scorer, unit_rows
@@ -191,8 +191,7 @@ class DetectorBase:
         return TrainingEmbeddings(self.embed(train), clip_classes(train))
 
     def uses_embeddings(self) -> bool:
-        backend = self.scoring["backend"]
-        return backend in EMBEDDING_SCORERS or (backend == "mahalanobis" and self.family != "autoencoder")
+        return scores_embeddings(self.settings["model"]["name"], self.scoring["backend"])
 
     def backend_for(self, key: str) -> Scorer:
         """The configured embedding back-end fitted on the training embeddings of class ``key`` (cached)."""
@@ -216,6 +215,16 @@ class DetectorBase:
                 ]
             )
         return np.array([self._clip_score(clips, i) for i in range(clips.n_clips)])
+
+    def score_training(self, clips: ClipSet) -> np.ndarray:
+        """The scores of the unit's own training clips for its decision threshold: an embedding back-end leaves
+        each clip out of its memory (:func:`asdlens.models.domains.training_clip_scores`); else :meth:`score`."""
+        if not self.uses_embeddings():
+            return self.score(clips)
+        from .domains import training_clip_scores
+
+        vectors = np.stack([self._clip_embedding(clips, i) for i in range(clips.n_clips)])
+        return training_clip_scores(self.reference, self.backend_for, vectors, clip_classes(clips))
 
     def _clip_score(self, clips: ClipSet, i: int) -> float:
         """A window-level back-end's score of clip ``i``: its windows' scores aggregated."""

@@ -64,6 +64,40 @@ def self_scores(backend: Scorer, X) -> np.ndarray:
     return np.asarray(backend.anomaly_score(X), dtype=np.float64)
 
 
+def training_clip_scores(reference, backend_for, vectors: np.ndarray, keys: Sequence[str]) -> np.ndarray:
+    """Anomaly scores of a unit's own training clips, each left out of its back-end's memory.
+
+    A memory back-end (k-NN and what builds on it) scores a clip that is in its memory at about 0, so the
+    decision threshold fitted to the training clips' scores would be about 0 and almost every test clip decided
+    anomalous. Each clip's vector is found among the kept training vectors of its class (``reference.of(key)``,
+    equal to within float noise: both come from the same clip) and scored by :func:`self_scores` (leave-one-out
+    for the memories, in-sample for the fitted models); a vector not in the memory is scored plainly.
+
+    Parameters
+    ----------
+    reference : asdlens.models.base.TrainingEmbeddings
+    backend_for : callable
+        ``backend_for(key) -> Scorer`` fitted on ``reference.of(key)``.
+    vectors : numpy.ndarray
+        ``[n_clips, d]`` the clips' vectors (embeddings or pooled embeddings).
+    keys : sequence of str
+        Each clip's class (machine ID or section).
+    """
+    loo: dict[str, np.ndarray] = {}
+    out = np.empty(len(vectors))
+    for i, (v, key) in enumerate(zip(vectors, keys, strict=True)):
+        memory = reference.of(key)
+        if key not in loo:
+            loo[key] = self_scores(backend_for(key), memory)
+        distance = np.sum((memory - v) ** 2, axis=1)
+        j = int(np.argmin(distance))
+        if distance[j] <= 1e-9 * (1.0 + float(v @ v)):
+            out[i] = loo[key][j]
+        else:
+            out[i] = float(backend_for(key).anomaly_score(v[None])[0])
+    return out
+
+
 class SeparateDomains(Scorer):
     """One copy of ``backend`` per domain present in the training clips; a clip is as normal as the domain it
     fits best (``score_samples`` = the largest of the domains' ``score_samples``).

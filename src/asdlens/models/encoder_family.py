@@ -143,6 +143,13 @@ class EncoderDetector:
             for i, k in enumerate(keys)
         ])  # fmt: skip
 
+    def score_training(self, clips: ClipSet) -> np.ndarray:
+        """The unit's own training clips, each left out of its back-end's memory (the decision threshold's
+        scores; :func:`asdlens.models.domains.training_clip_scores`)."""
+        from .domains import training_clip_scores
+
+        return training_clip_scores(self.reference, self.backend_for, self.embed(clips), clip_classes(clips))
+
     def save(self, folder: Path) -> None:
         self.reference.save(folder)
         (Path(folder) / DOMAINS_FILE).write_text(json.dumps(self.domains))

@@ -81,6 +81,18 @@ def model_family(name: str) -> str:
     return MODEL_FAMILY[name]
 
 
+def scores_embeddings(name: str, backend: str) -> bool:
+    """Whether ``model.name`` with ``scoring.backend`` scores clip embeddings with a back-end fitted on the
+    training clips' (a frozen encoder always; a trained family with an embedding back-end), rather than a
+    network's own output (an autoencoder's reconstruction error, a classifier's confidence)."""
+    family = model_family(name)
+    return (
+        family == "encoder"
+        or backend in EMBEDDING_SCORERS
+        or (backend == "mahalanobis" and family != "autoencoder")
+    )
+
+
 def resolved_params(model: dict) -> dict:
     """The family parameters of a ``model`` section (a dict) with ``null`` replaced by the family default."""
     family = model_family(model["name"])

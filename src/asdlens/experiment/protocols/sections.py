@@ -249,7 +249,9 @@ class SectionsProtocol(EvaluationProtocol):
         for unit in rj.plan.units:
             group = training_group(unit)
             shards = builder.feature_jobs(exp, unit.train, f"train {unit.name}")
-            rj.scores[group.label] = builder.score_job(exp, group, rj.fits[unit.name], shards)
+            rj.scores[group.label] = builder.score_job(
+                exp, group, rj.fits[unit.name], shards, own_training=True
+            )
 
     def scored_groups(self, plan):
         return [*plan.tests, *(training_group(u) for u in plan.units)]
