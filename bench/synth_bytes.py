@@ -36,6 +36,8 @@ TREES = {
                       n_train_target=1, n_test_normal=1, n_test_anomaly=2),
     "dcase2025": dict(types=["bearing"], eval_types=["AutoTrash"], n_train=2, n_train_target=1,
                       n_test_normal=1, n_test_anomaly=2, n_supplemental=2),
+    "dcase2026": dict(types=["fan", "valveEmu"], eval_types=["Sander"], n_train=2, n_train_target=1,
+                      n_test_normal=1, n_test_anomaly=2),
 }  # fmt: skip
 #: ``machine_clip`` in memory: anomalies, an 8-channel array, no background, unquantized.
 CLIPS = {

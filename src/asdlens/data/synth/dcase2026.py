@@ -28,12 +28,12 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft
 
-from .clip import NORMAL, Take, draw_anomaly
+from .clip import Take
 from .files import Rendered
 from .machines import reference_power, stable_seed
-from .manifest import ManifestRow
 from .options import SynthOptions
-from .records import Recording, full_name, relpath
+from .records import Recording, full_name
+from .sections import recording_take, rendered
 from .shift import hall_noise, shifted_machine
 
 NEAR_HALL_DB = 10.0  # dB: the near microphone's hall is this much quieter than in the 2023 trees
@@ -176,27 +176,9 @@ def two_microphones(take: Take, attribute: tuple[str, str]) -> tuple[np.ndarray,
 def render(rec: Recording, options: SynthOptions) -> list[Rendered]:
     """The recording's two-channel clip ``[2, n]`` (near, far) with its attribute in effect, and its manifest
     row (the 2023-2025 trees' row)."""
-    stream = (options.seed, rec.machine_type, rec.section, rec.domain, rec.index)
-    anomaly = draw_anomaly(rec.machine_type, options.severity, stream) if rec.label else NORMAL
-    key = (options.seed, rec.machine_type, rec.section, rec.split, rec.domain, rec.label, rec.index)
-    take = Take(rec.machine_type, rec.section, key, options.n_samples, options.sample_rate, anomaly)
+    take = recording_take(rec, options)
     machine, noise = two_microphones(take, rec.attribute)
-    path = relpath(options.layout, rec)
-    row = ManifestRow(
-        path=path,
-        layout=options.layout,
-        machine_type=rec.machine_type,
-        machine_id=rec.section,
-        split=rec.split,
-        label=rec.label,
-        index=rec.index,
-        anomaly=anomaly,
-        domain=rec.domain,
-        attributes=f"{rec.attribute[0]}={rec.attribute[1]}",
-        part=rec.part,
-        true_name=full_name(rec),
-    )
-    return [Rendered(path, machine + noise, row)]
+    return rendered(rec, options, take, machine + noise, full_name(rec))
 
 
 def snr_db(machine: np.ndarray, noise: np.ndarray) -> np.ndarray:

@@ -171,13 +171,17 @@ def _shuffle_eval(test: list[Recording], layout: str, seed: int) -> list[Recordi
     return out
 
 
-def render(rec: Recording, options: SynthOptions) -> list[Rendered]:
-    """The recording's clip (mono) with its attribute in effect, and its manifest row."""
+def recording_take(rec: Recording, options: SynthOptions) -> Take:
+    """The :class:`Take` of a section tree's recording: its anomaly and random streams drawn from the seed and
+    the recording (the 2021-2026 families share them)."""
     stream = (options.seed, rec.machine_type, rec.section, rec.domain, rec.index)
     anomaly = draw_anomaly(rec.machine_type, options.severity, stream) if rec.label else NORMAL
     key = (options.seed, rec.machine_type, rec.section, rec.split, rec.domain, rec.label, rec.index)
-    take = Take(rec.machine_type, rec.section, key, options.n_samples, options.sample_rate, anomaly)
-    audio = render_shifted(take, rec.attribute, clean=rec.split == "supplemental")
+    return Take(rec.machine_type, rec.section, key, options.n_samples, options.sample_rate, anomaly)
+
+
+def rendered(rec: Recording, options: SynthOptions, take: Take, audio, name: str) -> list[Rendered]:
+    """The recording's file (``audio``) with its manifest row; ``name`` is the row's true file name."""
     path = relpath(options.layout, rec)
     row = ManifestRow(
         path=path,
@@ -187,10 +191,19 @@ def render(rec: Recording, options: SynthOptions) -> list[Rendered]:
         split=rec.split,
         label=rec.label,
         index=rec.index,
-        anomaly=anomaly,
+        anomaly=take.anomaly,
         domain=rec.domain,
         attributes=f"{rec.attribute[0]}={rec.attribute[1]}",
         part=rec.part,
-        true_name=full_name(rec) if rec.split != "supplemental" else true_name(rec),
+        true_name=name,
     )
     return [Rendered(path, audio, row)]
+
+
+def render(rec: Recording, options: SynthOptions) -> list[Rendered]:
+    """The recording's clip (mono) with its attribute in effect, and its manifest row."""
+    take = recording_take(rec, options)
+    audio = render_shifted(take, rec.attribute, clean=rec.split == "supplemental")
+    return rendered(
+        rec, options, take, audio, full_name(rec) if rec.split != "supplemental" else true_name(rec)
+    )

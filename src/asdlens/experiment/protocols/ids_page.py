@@ -65,17 +65,20 @@ def _id_section(rep: Report, rows: list[dict]) -> None:
                 r["machine_id"],
                 r["n_normal"],
                 r["n_anomaly"],
-                cell(r["auc"]),
-                cell(r["published_auc"]),
-                cell(r["diff_auc"], True),
-                cell(r["pauc"]),
-                cell(r["published_pauc"]),
-                cell(r["diff_pauc"], True),
+                *_beside_published(r),
                 r["message"] or "",
             ]
             for r in rows
         ],
     )
+
+
+def _beside_published(r: dict) -> list:
+    """A comparison row's AUC and pAUC cells: ours, the published value and the difference, each."""
+    cells = []
+    for m in ("auc", "pauc"):
+        cells += [cell(r[m]), cell(r[f"published_{m}"]), cell(r[f"diff_{m}"], True)]
+    return cells
 
 
 def _type_section(rep: Report, protocol, result, results: list[dict]) -> None:
@@ -91,12 +94,7 @@ def _type_section(rep: Report, protocol, result, results: list[dict]) -> None:
         [
             GroupKey(r["machine_type"], r["snr"]).label,
             r["n_ids"],
-            cell(r["auc"]),
-            cell(r["published_auc"]),
-            cell(r["diff_auc"], True),
-            cell(r["pauc"]),
-            cell(r["published_pauc"]),
-            cell(r["diff_pauc"], True),
+            *_beside_published(r),
         ]
         for r in rows
     ]
