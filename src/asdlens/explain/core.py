@@ -184,26 +184,29 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else b - a
 
 
-def change_interval(prev: Outcome, cur: Outcome, metric: str) -> list[float] | None:
-    """The 95 % interval ``[low, high]`` of the paired bootstrap difference ``cur - prev`` of ``metric`` (over
-    the same test clips, and seeds), or None without draws."""
+def change_intervals(prev: Outcome, cur: Outcome) -> dict[str, list[float] | None]:
+    """Per metric, the 95 % interval ``[low, high]`` of the paired bootstrap difference ``cur - prev`` (over
+    the same test clips, and seeds); empty without draws."""
     if prev.draws is None or cur.draws is None:
-        return None
+        return {}
     from ..evaluate import difference
 
-    d = difference(cur.draws, prev.draws)["overall"].get(metric)
-    return None if d is None else [float(v) for v in d.interval()]
+    overall = difference(cur.draws, prev.draws)["overall"]
+    return {m: None if d is None else [float(v) for v in d.interval()] for m, d in overall.items()}
 
 
-def _noise(prev: Outcome, cur: Outcome, metric: str, repeats: int) -> bool | None:
+def _noise(
+    prev: Outcome, cur: Outcome, metric: str, repeats: int, intervals: dict | None = None
+) -> bool | None:
     """True when the step's change is within noise: the rule of docs/explain.md.
 
     The paired bootstrap over the test clips (stratified by label and domain) and, with ``repeats`` > 1, over
     the seeds (:func:`asdlens.evaluate.intervals.seed_mean`): the change is within noise when the 95 % interval
-    of the paired difference holds 0. Without draws (no scores in memory), two standard errors of the
-    difference of two K-seed means; None with one seed and no draws.
+    of the paired difference holds 0 (``intervals``: :func:`change_intervals` of the two, computed here when not
+    given). Without draws (no scores in memory), two standard errors of the difference of two K-seed means;
+    None with one seed and no draws.
     """
-    interval = change_interval(prev, cur, metric)
+    interval = (change_intervals(prev, cur) if intervals is None else intervals).get(metric)
     if interval is not None:
         return bool(interval[0] <= 0.0 <= interval[1])
     sa, sb = prev.value.get(f"{metric}_sd"), cur.value.get(f"{metric}_sd")
@@ -328,14 +331,15 @@ def ladder(
     steps = [Step(0, None, outcomes[0])]
     for i, group in enumerate(groups, start=1):
         outcome, prev = outcomes[i], steps[-1].outcome
+        intervals = change_intervals(prev, outcome)  # one paired difference per step
         steps.append(
             Step(
                 i,
                 group,
                 outcome,
                 {m: _diff(prev.value[m], outcome.value[m]) for m in metrics},
-                {m: _noise(prev, outcome, m, repeats) for m in metrics},
-                {m: change_interval(prev, outcome, m) for m in metrics},
+                {m: _noise(prev, outcome, m, repeats, intervals) for m in metrics},
+                {m: intervals.get(m) for m in metrics},
             )
         )
     total = {m: _diff(steps[0].outcome.value[m], steps[-1].outcome.value[m]) for m in metrics}

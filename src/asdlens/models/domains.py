@@ -83,16 +83,17 @@ def training_clip_scores(reference, backend_for, vectors: np.ndarray, keys: Sequ
     keys : sequence of str
         Each clip's class (machine ID or section).
     """
-    loo: dict[str, np.ndarray] = {}
+    memories: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # key -> (its training vectors, their LOO scores)
     out = np.empty(len(vectors))
     for i, (v, key) in enumerate(zip(vectors, keys, strict=True)):
-        memory = reference.of(key)
-        if key not in loo:
-            loo[key] = self_scores(backend_for(key), memory)
+        if key not in memories:
+            memory = reference.of(key)
+            memories[key] = (memory, self_scores(backend_for(key), memory))
+        memory, loo = memories[key]
         distance = np.sum((memory - v) ** 2, axis=1)
         j = int(np.argmin(distance))
         if distance[j] <= 1e-9 * (1.0 + float(v @ v)):
-            out[i] = loo[key][j]
+            out[i] = loo[j]
         else:
             out[i] = float(backend_for(key).anomaly_score(v[None])[0])
     return out
