@@ -30,6 +30,7 @@ from .export import export_unit, write_graph
 from .families import family_for
 from .fold import network_function
 from .formats import SUFFIX, path_size
+from .frontend_graph import FrontendGraph, magnitude_for
 from .options import CheckOptions, ExportOptions, default_out
 from .scoring import metrics_of, progress_bar, read_clip, score_groups
 from .scoring_graph import scoring_function
@@ -95,7 +96,6 @@ class _Unit:
     """Everything about one unit that every step reuses: groups, Keras scores, exact features, the model."""
 
     def __init__(self, source, name: str, keras: dict, export: ExportOptions, parity_clips: int):
-        from ..features import melspectrogram
         from ..features.stacking import stack_frames
 
         exp = source.experiment
@@ -103,19 +103,16 @@ class _Unit:
         self.model = source.load_model(name)
         self.groups = source.tests(name)
         self.n_samples = export.n_samples or source.clip_length(name)
-        ds = exp.dataset
-        self.read = lambda c: read_clip(
-            c, channel=ds.channel, sample_rate=exp.spec.sample_rate, n_samples=self.n_samples
-        )
+        self.read = lambda c: read_clip(c, exp, sample_rate=exp.spec.sample_rate, n_samples=self.n_samples)
         self.keras = {g.label: keras[g.label] for g in self.groups}
         clips = [c for g in self.groups for c in g.clips]
-        self.exact = {c.path: np.asarray(melspectrogram(self.read(c), exp.spec), np.float32) for c in clips}
+        self.exact = {c.path: np.asarray(source.logmel(self.read(c)), np.float32) for c in clips}
         power = dataclasses.replace(exp.spec, log=None)
         self.parity = clips[:parity_clips]
-        self.parity_power = [np.asarray(melspectrogram(self.read(c), power), np.float64) for c in self.parity]
+        self.parity_power = [np.asarray(source.logmel(self.read(c), power), np.float64) for c in self.parity]
         model, frames = self.model, exp.frames
         self.keras_ms = _median_ms(
-            lambda y: model(stack_frames(np.asarray(melspectrogram(y, exp.spec), np.float32), frames)),
+            lambda y: model(stack_frames(np.asarray(source.logmel(y), np.float32), frames)),
             [self.read(c) for c in clips[:5]],
         )
         self.calibration = source.calibration_clips(name, export.calibration_clips)
@@ -255,11 +252,11 @@ def _step(
         )  # fmt: skip
         runtime = Runtime(out / "artifacts" / folder / info.file, fmt)
         common = dict(
-            frames=exp.frames, aggregate=exp.scoring.aggregate, n_samples=u.n_samples,
+            frames=exp.frames, aggregate=exp.scoring.aggregate,
             network=network_function(u.model, batchnorm=batchnorm), family=family_for(exp.model.name, exp.scoring.backend),
-            magnitude="abs" if fmt == "onnx" else "backend",
         )  # fmt: skip
-        probe_fn = scoring_function(spec=exp.spec, graph="score_logmel", **common)
+        frontend = FrontendGraph(exp.spec, u.n_samples, source.channel_stage, magnitude_for(fmt))
+        probe_fn = scoring_function(frontend, graph="score_logmel", **common)
         cal = [u.exact[c.path] if c.path in u.exact else _exact(source, u, c) for c in u.calibration]
         probe_path = write_graph(
             probe_fn, fmt, q, out / "probes" / folder / f"{unit}-score_logmel{SUFFIX[fmt]}",
@@ -277,9 +274,8 @@ def _step(
             "score": _score_deltas(scores, u.keras), "score_exact_frontend": _score_deltas(exact, u.keras),
         }  # fmt: skip
         if q != "int8":  # int8 covers the network only: its frontend is the float32 one
-            power_fn = scoring_function(
-                spec=dataclasses.replace(exp.spec, log=None), graph="logmel", **common
-            )
+            power = dataclasses.replace(frontend, spec=dataclasses.replace(exp.spec, log=None))
+            power_fn = scoring_function(power, graph="logmel", **common)
             power_path = write_graph(power_fn, fmt, q, out / "probes" / folder / f"{unit}-mel{SUFFIX[fmt]}")
             record["frontend"] = _frontend_parity(
                 Runtime(power_path, fmt), [u.read(c) for c in u.parity], u.parity_power
@@ -294,6 +290,4 @@ def _step(
 
 
 def _exact(source, u, clip):
-    from ..features import melspectrogram
-
-    return np.asarray(melspectrogram(u.read(clip), source.experiment.spec), np.float32)
+    return np.asarray(source.logmel(u.read(clip)), np.float32)

@@ -12,7 +12,9 @@ Paths (all through a SavedModel, the converters' recommended input):
   spectrum spans 10+ decades, which an 8-bit scale cannot hold) and the per-vector error and aggregate (an
   anomalous clip's large error must not clip at the calibrated range) stay float32.
 - ``onnx``: ``tf2onnx.convert.from_function`` (tf2onnx 1.17 on TF 2.21, checked by the tests), opset 17, with
-  the magnitude as ComplexAbs squared (tf2onnx converts RFFT and ComplexAbs, not Real/Imag).
+  the magnitude as ComplexAbs squared (tf2onnx converts RFFT and ComplexAbs, not Real/Imag); a two-channel
+  frontend takes the STFT's real and imaginary parts from a real DFT instead
+  (:mod:`asdlens.deploy.frontend_graph`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .formats import (
     check_format_quantization,
     path_size,
 )
+from .frontend_graph import FrontendGraph, magnitude_for
 from .options import ExportOptions
 from .scoring_graph import check_exportable, graph_spec, scoring_function
 
@@ -158,9 +161,11 @@ def versions() -> dict[str, str]:
     )
 
 
-def parts(path: Path, fmt: str, quantize: str) -> tuple[list[str], list[str]]:
+def parts(path: Path, fmt: str, quantize: str, *, channel_stage: bool = False) -> tuple[list[str], list[str]]:
     """(float parts, quantized parts) of an artifact, read from the LiteRT file's tensor types where quantized."""
     frontend = "frontend: frames, window, FFT, |X|^2, mel, log"
+    if channel_stage:
+        frontend = "frontend: frames, window, FFT, channel stage, mel, log"
     rest = ["frame stacking", "per-vector score and clip aggregate"]
     if quantize == "none":
         return [f"{frontend} (float32)", "network (float32)", *[f"{r} (float32)" for r in rest]], []
@@ -233,10 +238,10 @@ def export_unit(
     check_exportable(exp.spec, exp.frames, n_samples, fmt)
     family = family_for(exp.model.name, exp.scoring.backend)
     model = model if model is not None else source.load_model(unit)
+    frontend = FrontendGraph(exp.spec, n_samples, source.channel_stage, magnitude_for(fmt))
     fn = scoring_function(
-        spec=exp.spec, frames=exp.frames, aggregate=exp.scoring.aggregate, n_samples=n_samples,
+        frontend, frames=exp.frames, aggregate=exp.scoring.aggregate,
         network=network_function(model, batchnorm=batchnorm), family=family, graph="score",
-        magnitude="abs" if fmt == "onnx" else "backend",
     )  # fmt: skip
     clips = source.calibration_clips(unit, options.calibration_clips) if quantize == "int8" else []
     representative = (lambda: (_fit(source.read(c), n_samples, c.path) for c in clips)) if clips else None
@@ -244,8 +249,7 @@ def export_unit(
     path = write_graph(
         fn, fmt, quantize, Path(out_dir) / f"{stem}{SUFFIX[fmt]}", representative=representative
     )
-    floats, quantized = parts(path, fmt, quantize)
-    magnitude = "|X| (ComplexAbs) squared" if fmt == "onnx" else "re^2 + im^2"
+    floats, quantized = parts(path, fmt, quantize, channel_stage=frontend.channels is not None)
     info = ArtifactInfo(
         file=path.name, format=fmt, quantization=quantize, runtime=RUNTIMES[fmt], batchnorm=batchnorm,
         size_bytes=path_size(path), unit=unit, machine_type=u.machine_type, snr=u.snr,
@@ -253,17 +257,35 @@ def export_unit(
         spec=graph_spec(exp.spec).to_dict(), spec_key=exp.spec.key(), frames=exp.frames,
         aggregate=exp.scoring.aggregate, family=family.name, model_key=source.model_key(unit),
         model_sha256=source.model_sha256(unit),
-        frontend=f"asdlens TF backend log-mel, float32 frames/window/FFT (fast=True), magnitude {magnitude}",
-        float_parts=floats, quantized_parts=quantized, experiment=exp.to_dict(),
+        frontend=describe(frontend), float_parts=floats, quantized_parts=quantized, experiment=exp.to_dict(),
         run_dir=str(source.run_dir.absolute()), versions=versions(), calibration_clips=len(clips),
+        **_two_channel_fields(frontend),
     )  # fmt: skip
     info.write(Path(out_dir) / f"{stem}.json")
     return info
 
 
+def describe(frontend: FrontendGraph) -> str:
+    """The sidecar's ``frontend``: what computes the log-mel inside the artifact."""
+    if frontend.channels is None:
+        magnitude = "|X| (ComplexAbs) squared" if frontend.magnitude == "abs" else "re^2 + im^2"
+        return f"asdlens TF backend log-mel, float32 frames/window/FFT (fast=True), magnitude {magnitude}"
+    spectrum = "a real DFT (MatMul)" if frontend.magnitude == "abs" else "RFFT with REAL/IMAG"
+    return (
+        f"asdlens channel stage ({frontend.channels.policy}) and TF backend log-mel, float32 "
+        f"frames/window/STFT (fast=True), the STFT's parts from {spectrum}"
+    )
+
+
+def _two_channel_fields(frontend: FrontendGraph) -> dict:
+    if frontend.channels is None:
+        return {}
+    return {"input_shape": frontend.input_shape, "channels": frontend.channels.resolved().to_dict()}
+
+
 def _fit(y: np.ndarray, n_samples: int, path) -> np.ndarray:
-    if y.shape[0] != n_samples:
-        raise ValueError(f"{path}: {y.shape[0]} samples; the artifact takes exactly {n_samples}")
+    if y.shape[-1] != n_samples:
+        raise ValueError(f"{path}: {y.shape[-1]} samples; the artifact takes exactly {n_samples}")
     return y
 
 

@@ -33,6 +33,9 @@ BATCHNORM_MODES = ("fold", "keep", "batch-stats")
 
 ARTIFACT_VERSION = 1
 
+#: Sidecar fields of an artifact whose graph holds the channel stage; absent from a one-channel sidecar.
+TWO_CHANNEL_FIELDS = ("input_shape", "channels")
+
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     """``value`` if it is one of ``allowed``, else a ValueError naming the option and the choices."""
@@ -75,7 +78,7 @@ class ArtifactInfo:
     machine_id : str or None
         None when the unit's model covers every ID of its type.
     n_samples, sample_rate : int
-        The input: exactly ``n_samples`` float32 samples in [-1, 1] at ``sample_rate`` Hz.
+        The input: exactly ``n_samples`` float32 samples in [-1, 1] at ``sample_rate`` Hz (per channel).
     spec : dict
         The frontend's :class:`asdlens.features.MelSpec` fields; ``spec_key`` its key.
     frames : int
@@ -97,6 +100,12 @@ class ArtifactInfo:
         Library versions at export.
     calibration_clips : int
         Training clips of the representative set (int8 only, else 0).
+    input_shape : list of int or None
+        ``[2, n_samples]`` (near, far) for an artifact with the channel stage in its graph; None (left out of
+        the JSON): one channel, ``[n_samples]``.
+    channels : dict or None
+        That channel stage: the run's :class:`asdlens.features.ChannelSpec`, resolved (``policy``,
+        ``over_subtraction``, ``floor``, ``transfer``, ``transfer_eps``); None (left out) for one channel.
     """
 
     file: str
@@ -126,9 +135,13 @@ class ArtifactInfo:
     versions: dict = field(default_factory=dict)
     calibration_clips: int = 0
     version: int = ARTIFACT_VERSION
+    input_shape: list[int] | None = None
+    channels: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The sidecar's JSON; the two-channel fields only when set (a one-channel sidecar reads as before)."""
+        data = asdict(self)
+        return {k: v for k, v in data.items() if k not in TWO_CHANNEL_FIELDS or v is not None}
 
     def write(self, path: str | Path) -> Path:
         from ..atomic import atomic_write_json
@@ -162,7 +175,7 @@ def read_artifact_info(path: str | Path) -> tuple[ArtifactInfo, Path]:
     if not isinstance(data, dict) or data.get("version") != ARTIFACT_VERSION:
         raise ValueError(f"{sidecar}: not an asdlens artifact sidecar of version {ARTIFACT_VERSION}")
     known = set(ArtifactInfo.__dataclass_fields__)
-    missing = sorted(known - set(data) - {"versions", "calibration_clips", "version"})
+    missing = sorted(known - set(data) - {"versions", "calibration_clips", "version", *TWO_CHANNEL_FIELDS})
     if missing:
         raise ValueError(f"{sidecar}: artifact sidecar lacks {missing}")
     info = ArtifactInfo(**{k: v for k, v in data.items() if k in known})

@@ -27,15 +27,16 @@ from ..evaluate import (
 from ..groups import snr_order
 
 
-def read_clip(clip, *, channel: int, sample_rate: int, n_samples: int) -> np.ndarray:
-    """A test clip as the artifact takes it; a clip of another length is an error naming the file."""
-    from ..data import read_audio
+def read_clip(clip, exp, *, sample_rate: int, n_samples: int) -> np.ndarray:
+    """A test clip as an artifact of the run ``exp`` takes it (:func:`asdlens.deploy.source.read_input`: the run's
+    channel ``[n_samples]``, or both ``[2, n_samples]``); a clip of another length is an error naming the file."""
+    from .source import read_input
 
-    y = read_audio(clip.path, channel=channel, expect_sr=sample_rate)
-    if y.shape[0] != n_samples:
+    y = read_input(clip.path, exp, sample_rate)
+    if y.shape[-1] != n_samples:
         raise ValueError(
-            f"{clip.path}: {y.shape[0]} samples; the artifact takes exactly {n_samples} "
-            f"({n_samples / sample_rate:.3f} s at {sample_rate} Hz): export it again with --samples {y.shape[0]}"
+            f"{clip.path}: {y.shape[-1]} samples; the artifact takes exactly {n_samples} "
+            f"({n_samples / sample_rate:.3f} s at {sample_rate} Hz): export it again with --samples {y.shape[-1]}"
         )
     return y
 
@@ -135,10 +136,9 @@ def score_artifact(
     groups = [t for t in plan.tests if t.unit == info.unit]
     if not groups:
         raise ValueError(f"{data_root}: no test clips for the artifact's unit {info.unit!r}")
-    ds = exp.dataset
 
     def read(clip):
-        return read_clip(clip, channel=ds.channel, sample_rate=info.sample_rate, n_samples=info.n_samples)
+        return read_clip(clip, exp, sample_rate=info.sample_rate, n_samples=info.n_samples)
 
     total = sum(len(g.clips) for g in groups)
     with progress_bar(progress, f"score {info.unit} ({info.format} {info.quantization})", total) as advance:

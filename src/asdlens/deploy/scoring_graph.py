@@ -1,11 +1,13 @@
 """The exported scoring graph: raw audio -> log-mel -> stacked vectors -> network -> per-vector scores -> clip score.
 
-One ``tf.function`` of a fixed-length float32 clip, in TensorFlow ops that LiteRT has as builtins (no Select TF
-ops: the pip LiteRT runtimes no longer run them). The frontend is the TensorFlow backend's graph-safe log-mel
-(:func:`asdlens.features.backends.tensorflow.logmel`) in float32 (``fast=True``): LiteRT's RFFT2D has a float32
-kernel only and LiteRT has no float64 arithmetic, so frames, window and FFT are float32 where the exact
-backends use float64. On the generated machine sounds that stays within 1e-5 relative of the NumPy backend
-(their bins lie within ~55 dB of the peak); bins 80-100 dB below a frame's peak lose relative precision.
+One ``tf.function`` of a fixed-length float32 clip (``[n_samples]``, or ``[2, n_samples]`` near and far when the
+run's channel policy reads both), in TensorFlow ops that LiteRT has as builtins (no Select TF ops: the pip
+LiteRT runtimes no longer run them). The frontend (:mod:`asdlens.deploy.frontend_graph`) is the TensorFlow
+backend's graph-safe log-mel, with the channel stage in front for a two-channel run, in float32 (``fast=True``):
+LiteRT's RFFT2D has a float32 kernel only and LiteRT has no float64 arithmetic, so frames, window and FFT are
+float32 where the exact backends use float64. On the generated machine sounds that stays within 1e-5 relative
+of the NumPy backend (their bins lie within ~55 dB of the peak); bins 80-100 dB below a frame's peak lose
+relative precision.
 
 Two more graphs share the pieces, for deploy-check: ``logmel`` (the frontend alone, to measure it) and
 ``score_logmel`` (everything after the frontend, fed the exact log-mel, to tell the frontend's share of a
@@ -14,23 +16,19 @@ score change from the network's).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from ..features import MelSpec, framing
 from .families import Family
+from .frontend_graph import MAGNITUDES, FrontendGraph, graph_spec
+
+__all__ = [
+    "GRAPHS", "MAGNITUDES", "FrontendGraph", "aggregate_scores", "check_exportable", "graph_spec", "n_frames",
+    "scoring_function", "stack_vectors",
+]  # fmt: skip
 
 #: What an exported graph takes and returns.
 GRAPHS = ("score", "score_logmel", "logmel")
-
-#: How the frontend squares the spectrum: "backend" is the TF backend's re^2 + im^2 (LiteRT REAL/IMAG ops);
-#: "abs" takes |X| (ComplexAbs) and squares it: tf2onnx converts ComplexAbs but has no Real/Imag.
-MAGNITUDES = ("backend", "abs")
-
-
-def graph_spec(spec: MelSpec) -> MelSpec:
-    """The run's spec as the exported frontend computes it: float32 output (LiteRT has no float64)."""
-    return dataclasses.replace(spec, dtype="float32")
 
 
 def n_frames(spec: MelSpec, n_samples: int) -> int:
@@ -50,26 +48,6 @@ def check_exportable(spec: MelSpec, frames: int, n_samples: int, fmt: str) -> No
             f"frontend n_fft={spec.n_fft} is not a power of two; LiteRT's builtin RFFT2D only takes "
             "power-of-two FFT lengths (use format savedmodel or onnx)"
         )
-
-
-def _frontend(spec: MelSpec, n_samples: int, magnitude: str) -> Callable:
-    import tensorflow as tf
-
-    from ..features import pipeline
-    from ..features.backends.tensorflow import TensorflowOps, logmel
-
-    spec32 = graph_spec(spec)
-    if magnitude == "backend":
-        return lambda audio: logmel(audio, spec32, fast=True)
-
-    class _AbsOps(TensorflowOps):
-        def magnitude(self, spectrum, power, dtype):
-            out = tf.abs(spectrum)  # ComplexAbs: the one complex-to-real op tf2onnx converts
-            out = tf.square(out) if power == 2.0 else (out if power == 1.0 else tf.pow(out, power))
-            return tf.cast(out, dtype)
-
-    ops = _AbsOps()
-    return lambda audio: pipeline.run(ops, audio[None, :], spec32, n_samples=n_samples, fast=True)[0]
 
 
 def stack_vectors(logmel, frames: int):
@@ -99,36 +77,31 @@ def aggregate_scores(scores, aggregate: str, count: int):
 
 
 def scoring_function(
+    frontend: FrontendGraph,
     *,
-    spec: MelSpec,
     frames: int,
     aggregate: str,
-    n_samples: int,
     network: Callable,
     family: Family,
     graph: str = "score",
-    magnitude: str = "backend",
 ):
     """The ``tf.function`` of one exported graph, with its input signature.
 
     Parameters
     ----------
-    spec : MelSpec
-        The run's frontend (computed in float32, see :func:`graph_spec`).
+    frontend : FrontendGraph
+        The run's frontend, its input (one channel or two) and the format's ops.
     frames : int
         Frames per stacked vector.
     aggregate : {"mean", "median", "max"}
-    n_samples : int
-        Samples of the fixed-length input clip.
     network : callable
         From :func:`asdlens.deploy.fold.network_function`.
     family : Family
         Turns the network's output into per-vector scores.
     graph : {"score", "score_logmel", "logmel"}
-        ``score``: ``audio [n_samples]`` -> ``{"score": []}``; ``score_logmel``: ``logmel [n_mels, T]`` ->
-        ``{"score": []}``; ``logmel``: ``audio`` -> ``{"logmel": [n_mels, T]}``.
-    magnitude : {"backend", "abs"}
-        See :data:`MAGNITUDES`.
+        ``score``: ``audio`` -> ``{"score": []}``; ``score_logmel``: ``logmel [n_mels, T]`` -> ``{"score": []}``;
+        ``logmel``: ``audio`` -> ``{"logmel": [n_mels, T]}``. ``audio`` is ``[n_samples]``, or ``[2,
+        n_samples]`` (near, far) with a two-channel frontend (:attr:`FrontendGraph.input_shape`).
 
     Returns
     -------
@@ -139,10 +112,9 @@ def scoring_function(
 
     if graph not in GRAPHS:
         raise ValueError(f"graph={graph!r}; choose one of {list(GRAPHS)}")
-    if magnitude not in MAGNITUDES:
-        raise ValueError(f"magnitude={magnitude!r}; choose one of {list(MAGNITUDES)}")
-    frontend = _frontend(spec, n_samples, magnitude)
-    t = n_frames(spec, n_samples)
+    spec = frontend.spec
+    to_logmel = frontend.build()
+    t = n_frames(spec, frontend.n_samples)
     count = t - frames + 1
 
     def from_logmel(logmel):
@@ -150,10 +122,10 @@ def scoring_function(
         per_vector = family.vector_scores(vectors, network(vectors))
         return {"score": aggregate_scores(per_vector, aggregate, count)}
 
-    audio_sig = [tf.TensorSpec([n_samples], tf.float32, name="audio")]
+    audio_sig = [tf.TensorSpec(frontend.input_shape, tf.float32, name="audio")]
     if graph == "score":
-        return tf.function(lambda audio: from_logmel(frontend(audio)), input_signature=audio_sig)
+        return tf.function(lambda audio: from_logmel(to_logmel(audio)), input_signature=audio_sig)
     if graph == "logmel":
-        return tf.function(lambda audio: {"logmel": frontend(audio)}, input_signature=audio_sig)
+        return tf.function(lambda audio: {"logmel": to_logmel(audio)}, input_signature=audio_sig)
     logmel_sig = [tf.TensorSpec([spec.n_mels, t], tf.float32, name="logmel")]
     return tf.function(from_logmel, input_signature=logmel_sig)

@@ -10,6 +10,26 @@ from pathlib import Path
 
 import numpy as np
 
+from .frontend_graph import check_channels_exportable
+
+
+def artifact_channel(exp) -> int | None:
+    """What an artifact of the run ``exp`` takes of a clip: the index of the one channel its policy reads (near:
+    ``dataset.channel``, far: 1), or None: both channels ``[near, far]``, the channel stage being in the graph
+    (policies mean and the subtractions)."""
+    channel = exp.feature_channel
+    return channel if isinstance(channel, int) else None
+
+
+def read_input(path, exp, sample_rate: int) -> np.ndarray:
+    """A clip as an artifact of the run ``exp`` takes it (:func:`artifact_channel`): float32 ``[samples]``, or
+    ``[2, samples]`` (a file without exactly two channels is then an error naming it), as the run read it."""
+    from ..data import read_audio
+
+    channel = artifact_channel(exp)
+    expect = 2 if channel is None else None
+    return read_audio(path, channel=channel, expect_sr=sample_rate, expect_channels=expect)
+
 
 @dataclass
 class RunSource:
@@ -30,13 +50,15 @@ class RunSource:
         from ..experiment import load_experiment
 
         exp = load_experiment(self.run_dir / "config.yaml")
-        if not isinstance(exp.feature_channel, int):
-            raise ValueError(
-                f"{self.run_dir}: channels.policy={exp.channels.policy!r} reads both channels; export and "
-                "deploy-check build one-channel graphs (policy near or far) and do not yet build the channel "
-                "stage into an artifact"
-            )
+        check_channels_exportable(exp.channels, str(self.run_dir))
         return exp
+
+    @property
+    def channel_stage(self):
+        """The run's :class:`~asdlens.features.ChannelSpec` when its artifacts take both channels (the stage in
+        the graph), else None (one channel: :func:`artifact_channel`)."""
+        exp = self.experiment
+        return None if artifact_channel(exp) is not None else exp.channels
 
     @cached_property
     def plan(self):
@@ -98,12 +120,19 @@ class RunSource:
         return hashlib.sha256(self.model_path(name).read_bytes()).hexdigest()[:16]
 
     def read(self, clip) -> np.ndarray:
-        """One clip as the run read it: the run's channel (near: ``dataset.channel``, far: 1), checked sample rate,
-        float32 in [-1, 1]."""
-        from ..data import read_audio
-
+        """One clip as the run read it (:func:`read_input`): the run's channel (near: ``dataset.channel``, far:
+        1) ``[samples]`` or both channels ``[2, samples]``, checked sample rate, float32 in [-1, 1]."""
         exp = self.experiment
-        return read_audio(clip.path, channel=exp.feature_channel, expect_sr=exp.spec.sample_rate)
+        return read_input(clip.path, exp, exp.spec.sample_rate)
+
+    def logmel(self, y: np.ndarray, spec=None) -> np.ndarray:
+        """The run's exact features of one clip read by :meth:`read` (the NumPy backend, with the run's channel
+        stage for two channels), ``[n_mels, frames]`` in the spec's dtype; ``spec`` replaces the run's (e.g. mel
+        power)."""
+        from ..features import melspectrogram
+
+        spec = self.experiment.spec if spec is None else spec
+        return np.asarray(melspectrogram(y, spec, backend="numpy", channels=self.channel_stage))
 
     def clip_length(self, name: str) -> int:
         """Samples of the unit's training clips (the exported input length); all must be equal."""
