@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write_json
-from ..evaluate import anomaly_score_file_name, read_anomaly_scores, snr_folder
 from .check_constants import WITHIN_DB
 from .export import export_unit, write_graph
 from .families import family_for
@@ -216,20 +215,21 @@ def _tf_threads() -> int | None:
 
 
 def _keras_scores(source, names) -> dict:
-    scores = {}
-    for name in names:
-        for g in source.tests(name):
-            path = source.run_dir / snr_folder(g.snr) / anomaly_score_file_name(g.machine_type, g.machine_id)
-            if not path.is_file():
-                raise ValueError(
-                    f"{source.run_dir}: no {path.name}; deploy-check compares with the run's scores"
-                )
-            by_name = dict(read_anomaly_scores(path))
-            missing = [c.file_name for c in g.clips if c.file_name not in by_name]
-            if missing:
-                raise ValueError(f"{path}: no score for {missing[0]} ({len(missing)} test clip(s) missing)")
-            scores[g.label] = [(c.file_name, by_name[c.file_name], c.label) for c in g.clips]
-    return scores
+    """The run's own score of every test clip of ``names``, read from its official score files (the year's names:
+    ``anomaly_score_<type>_id_<NN>.csv``, or per section for DCASE 2021-2026), paired with the test clips."""
+    from ..evaluate.score_folder import read_score_folder
+
+    plan = source.plan
+    try:  # every test clip of the run, so that the files of units not checked are known too
+        folder = read_score_folder(source.run_dir, [c for g in plan.tests for c in g.clips], plan.layout)
+    except ValueError as exc:
+        raise ValueError(f"{source.run_dir}: deploy-check compares with the run's scores: {exc}") from None
+    by_path = {c.path: score for unit in folder.units.values() for c, score in unit}
+    return {
+        g.label: [(c.file_name, by_path[c.path], c.label) for c in g.clips]
+        for name in names
+        for g in source.tests(name)
+    }
 
 
 def _step(
