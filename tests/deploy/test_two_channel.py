@@ -5,10 +5,11 @@ NumPy backend; a 2026 run exported and deploy-checked end to end; the stages no 
 Tolerances: the exported frontend is float32 (LiteRT has no float64), the NumPy backend float64 rounded once.
 As for one channel (``test_deploy_e2e``), the mel power is held to 1e-5 relative on the bins within 100 dB of the
 clip's peak (deploy-check's criterion, ``WITHIN_DB``), which is 4.3e-5 dB after the log. Magnitude subtraction
-is held to 1e-4: its rule ``|C| - a g |F|`` where ``|C| > a g |F|`` (else ``floor |C|``) amplifies float32
+is held to 3e-4: its rule ``|C| - a g |F|`` where ``|C| > a g |F|`` (else ``floor |C|``) amplifies float32
 rounding where the two channels' magnitudes are close (a difference of two nearly equal numbers, and a branch
-that may flip), so NumPy's own float32 pipeline (``fast=True``) is 2.4e-5 from its float64 one on these clips
-(measured), where the other policies stay within 1.5e-6.
+that may flip), so NumPy's own float32 pipeline (``fast=True``) is 2.4e-5 from its float64 one on these clips,
+where the other policies stay within 1.5e-6, and the exported graphs reach 7.2e-5 (ONNX, transfer clip, on 16
+clips; measured).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 
 from asdlens.data import read_audio
 from asdlens.data.synth import generate
+from asdlens.evaluate.submission import read_score_file
 from asdlens.features import ChannelSpec, get_preset, melspectrogram
 
 SPEC = get_preset("dcase2020")
@@ -37,7 +39,7 @@ WITHIN = 1e-10  # 100 dB below the clip's peak
 
 
 def _tolerance(channels: ChannelSpec) -> float:
-    return 1e-4 if channels.policy == "magnitude_subtraction" else 1e-5
+    return 3e-4 if channels.policy == "magnitude_subtraction" else 1e-5
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +150,14 @@ def test_a_2026_complex_subtraction_run_exports_and_passes_deploy_check(tmp_path
         assert float(runtime(np.zeros((2, 16000), np.float32))) >= 0.0
     sidecar = json.loads((out / "fan.json").read_text())
     assert sidecar["input_shape"] == [2, 16000] and sidecar["channels"]["policy"] == "complex_subtraction"
+    # asdlens score reads both channels and writes the year's file, whose scores are the run's own
+    res = CliRunner().invoke(app, ["score", str(out / "fan.tflite"), "--data", str(root / "dev_data"),
+                                   "--out", str(tmp_path / "scored"), "--no-progress"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    name = "anomaly_score_fan_section_00_test.csv"
+    ours, theirs = (dict(read_score_file(folder / name)) for folder in (tmp_path / "scored", run))
+    assert ours.keys() == theirs.keys() and len(ours) == 16
+    assert max(abs(ours[k] - theirs[k]) / theirs[k] for k in ours) < 1e-4
 
     check = CheckOptions(
         formats=("onnx", "litert"), quantizations=("none", "int8"), spread=0.01, latency_clips=2

@@ -2,8 +2,9 @@
 
 The artifact's sidecar holds the run's experiment, so the test clips are planned exactly as the run planned
 them (:func:`asdlens.experiment.plan.make_plan`) and the unit's test groups are scored. The outputs are the
-run's: ``anomaly_score_<type>_id_<NN>.csv`` (in the SNR folder for MIMII), ``result.csv`` and
-``results.json`` with AUC/pAUC per ID.
+run's: ``anomaly_score_<type>_id_<NN>.csv`` (in the SNR folder for MIMII) and ``result.csv``, or for DCASE
+2021-2026 the year's ``anomaly_score_<type>_section_<NN>[_<domain>]_test.csv``; and ``results.json`` with
+AUC/pAUC per ID or section (over all of the section's clips).
 """
 
 from __future__ import annotations
@@ -105,6 +106,19 @@ def score_groups(
     return out
 
 
+def _write_section_files(out: Path, groups: Sequence, scores: dict, layout: str) -> None:
+    """The year's anomaly-score files (``anomaly_score_<type>_section_<NN>[_<domain>]_test.csv``) of a DCASE
+    2021-2026 unit; no decision files (their threshold is fitted on the run's training scores, not here)."""
+    from ..evaluate import ScoreRow, write_submission
+
+    rows = [
+        ScoreRow(c.machine_type, c.machine_id, c.domain, c.file_name, c.label, score)
+        for g in groups
+        for c, (_, score, _) in zip(g.clips, scores[g.label], strict=True)
+    ]
+    write_submission(out, rows, layout)
+
+
 def score_artifact(
     artifact: str | Path, data_root: str | Path, out_dir: str | Path, *, progress: bool = True
 ) -> ScoreResult:
@@ -145,11 +159,14 @@ def score_artifact(
         scores = score_groups(lambda y: float(runtime(y)), groups, read, advance)
     results = metrics_of(groups, scores, exp.metric.max_fpr)
     out = Path(out_dir)
-    for g in groups:
-        path = out / snr_folder(g.snr) / anomaly_score_file_name(g.machine_type, g.machine_id)
-        write_anomaly_scores(path, [(f, s) for f, s, _ in scores[g.label]])
-    for snr in sorted({g.snr for g in groups}, key=snr_order):
-        write_result_csv(out / snr_folder(snr) / "result.csv", [r for r in results if r.snr == snr])
+    if plan.sections:
+        _write_section_files(out, groups, scores, plan.layout)
+    else:
+        for g in groups:
+            path = out / snr_folder(g.snr) / anomaly_score_file_name(g.machine_type, g.machine_id)
+            write_anomaly_scores(path, [(f, s) for f, s, _ in scores[g.label]])
+        for snr in sorted({g.snr for g in groups}, key=snr_order):
+            write_result_csv(out / snr_folder(snr) / "result.csv", [r for r in results if r.snr == snr])
     atomic_write_json(
         out / "results.json",
         {"artifact": info.to_dict() | {"experiment": None}, "results": [r.to_dict() for r in results]},
