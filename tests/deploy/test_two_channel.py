@@ -87,6 +87,19 @@ def test_the_exported_two_channel_frontend_equals_numpy(clips, tmp_path, channel
         np.testing.assert_allclose(runtime(y), ref, rtol=0, atol=10 / np.log(10) * _tolerance(channels))
 
 
+@pytest.mark.parametrize("length", [1024, 400])
+def test_the_real_dft_basis_is_the_real_fft(length):
+    from asdlens.deploy.frontend_graph import dft_basis
+
+    frames = np.random.default_rng(length).standard_normal((7, length))
+    both = frames @ dft_basis(length, 1024)
+    spectrum = np.fft.rfft(frames, n=1024)  # zero-padded to n_fft, as tf.signal.rfft pads a shorter frame
+    np.testing.assert_allclose(both[:, :513], spectrum.real, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(both[:, 513:], spectrum.imag, rtol=0, atol=1e-11)
+    with pytest.raises(ValueError, match=r"needs 0 < length <= n_fft; got length=2048, n_fft=1024"):
+        dft_basis(2048, 1024)
+
+
 def test_stages_no_artifact_holds_are_refused():
     from asdlens.deploy.frontend_graph import FrontendGraph, check_channels_exportable
 
