@@ -45,7 +45,6 @@ def test_the_default_stage_leaves_configs_and_keys_as_they_were():
     ("sets", "message"),
     [
         (["channels.policy=both"], "channels.policy.*two feature planes"),
-        (["channels.policy=complex_subtraction", "channels.transfer=fitted"], "channels.transfer"),
         (["channels.policy=mean", "dataset.channel=1"], "dataset.channel"),
         (["channels.polcy=mean"], "unknown field 'polcy' of channels"),
         (["channels.policy=loud"], "channels: ChannelSpec.policy='loud'"),

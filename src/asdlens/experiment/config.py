@@ -475,12 +475,6 @@ def _check_channels(channels: ChannelSpec, dataset) -> None:
     if channels.planes != 1:
         _fail("channels.policy", channels.policy, "gives two feature planes; no detector family takes two yet "
               "(choose near, far, mean or a subtraction)")  # fmt: skip
-    if channels.needs_transfer:
-        _fail(
-            "channels.transfer",
-            "fitted",
-            "is not yet estimated by a run (a per-unit job); choose clip or none",
-        )
     if channels.policy != "near" and dataset.channel != 0:
         _fail("dataset.channel", dataset.channel, f"selects one channel; channels.policy={channels.policy!r} "
               "reads the near (0) and far (1) channels itself: leave dataset.channel at 0")  # fmt: skip
