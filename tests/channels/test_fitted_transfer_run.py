@@ -91,3 +91,25 @@ def _identity_key(path) -> str:
     from asdlens.engine import FileIdentity
 
     return FileIdentity.of(path).key()
+
+
+@pytest.mark.slow
+def test_both_channels_reach_the_autoencoder_as_one_log_mel_of_twice_the_bands(tree, tmp_path):
+    exp = load_experiment("dcase2026-ae-mse", ["channels.policy=both", "training.epochs=1"])
+    run = run_experiment(
+        exp, data_root=tree, out_dir=tmp_path / "run", cache_dir=tmp_path / "cache", engine=QUIET
+    )
+    assert run.evaluation.official.official_score is not None
+    clip = next(c for c in scan(tree, "dcase2026").clips if c.split == "test")
+    (entry,) = [
+        p for p in (tmp_path / "cache" / "features").rglob("*.npy") if p.stem == _identity_key(clip.path)
+    ]
+    y = read_audio(clip.path, channel=None, expect_sr=exp.spec.sample_rate)
+    near, far = (np.asarray(melspectrogram(y[i], exp.spec, backend="numpy")) for i in (0, 1))
+    np.testing.assert_array_equal(
+        RunCache(tmp_path / "cache").read_feature(entry), np.concatenate([near, far])
+    )
+    torch = pytest.importorskip("torch")
+    model = sorted((tmp_path / "run" / "models").glob("*.pt"))[0]
+    state = torch.load(model, map_location="cpu", weights_only=True)
+    assert state["encoder.0.weight"].shape[1] == 2 * 128 * 5  # the network takes both planes' stacked frames

@@ -29,8 +29,10 @@ def logmels(
 ) -> np.ndarray:
     """Log-mel of a batch of equal-length clips with the numpy backend: ``[batch, n_mels, n_frames]``; with
     ``channels``, the batch is ``[batch, 2, samples]`` (near, far) and goes through that channel stage first
-    (with ``transfer``, the fitted far-to-near gain of ``channels.transfer: fitted``)."""
-    return np.asarray(melspectrogram(batch, spec, backend="numpy", channels=channels, transfer=transfer))
+    (with ``transfer``, the fitted far-to-near gain of ``channels.transfer: fitted``). The two planes of
+    ``both`` come as one log-mel of ``2 * n_mels`` bands, the near channel's first."""
+    out = np.asarray(melspectrogram(batch, spec, backend="numpy", channels=channels, transfer=transfer))
+    return out.reshape(out.shape[0], -1, out.shape[-1]) if out.ndim == 4 else out
 
 
 def check_length(logmel: np.ndarray, frames: int, *, path: str | Path) -> None:

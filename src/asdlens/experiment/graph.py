@@ -59,7 +59,7 @@ def detector_settings(exp: Experiment) -> dict:
         "training": asdict(exp.training),
         "scoring": asdict(exp.scoring),
         "frames": exp.frames,
-        "n_mels": exp.spec.n_mels,
+        "n_mels": exp.feature_bands,
     }
 
 
