@@ -1,6 +1,6 @@
 """``make bench``: every speed figure of asdlens, measured in one run on this machine (never asserted in tests).
 
-Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,detectors,frameworks,fullsize,engine,channels,encoders]
+Usage: ``python bench/run.py [--out bench/results.json] [--only frontends,protocol,detectors,frameworks,fullsize,engine,channels,encoders,backends]
 [--clips 100] [--seconds 10] [--repeats 5] [--protocol-epochs 100] [--fullsize-data bench/data/fullsize]``.
 
 Parts (see :mod:`asdlens.benchmark`): ``frontends`` (the log-mel backends against librosa and the seed's
@@ -11,7 +11,9 @@ detector family's training throughput and each shipped detector experiment's wal
 torch autoencoder's streamed fit against a bare torch loop), ``fullsize`` (one type at real size: features, 3 epochs
 in Keras and in torch, peak memory; its tree is generated once under ``--fullsize-data``),
 ``engine`` (``explain dcase2020 seed-tf`` on inline / local / a 2-node Ray cluster, scheduling overhead, and a
-projection to clusters). Every part writes into the same JSON with the machine it ran on.
+projection to clusters), ``channels`` (two-channel DCASE 2026 features per channel policy), ``encoders`` (BEATs base
+embeddings per second and peak memory) and ``backends`` (every pooling x back-end of the frozen-encoder family
+from one set of random-weight embeddings). Every part writes into the same JSON with the machine it ran on.
 """
 
 from __future__ import annotations
@@ -25,7 +27,17 @@ from pathlib import Path
 from asdlens.cli.bench import DEFAULT_OUT, run_and_report
 from asdlens.runtime import machine_info, machine_summary, quiet_tensorflow_import
 
-PARTS = ("frontends", "protocol", "detectors", "frameworks", "fullsize", "engine", "channels", "encoders")
+PARTS = (
+    "frontends",
+    "protocol",
+    "detectors",
+    "frameworks",
+    "fullsize",
+    "engine",
+    "channels",
+    "encoders",
+    "backends",
+)
 
 
 def _save(out: Path, key: str, value) -> dict:
@@ -151,6 +163,16 @@ def main(argv: list[str] | None = None) -> int:
         _save(args.out, "encoders", enc)
         print(f"BEATs base: {enc.get('clips_per_s', float('nan')):.2f} clips/s; peak RSS "
               f"{enc.get('peak_rss_bytes', 0) / 2**30:.2f} GiB")  # fmt: skip
+    if "backends" in parts:
+        from asdlens.benchmark.encoder_backends import backends_table, format_table
+
+        print(
+            "backends: official score of each pooling x back-end, random tiny BEATs, one set of embeddings ..."
+        )
+        with tempfile.TemporaryDirectory() as work:
+            table = backends_table(work)
+        _save(args.out, "backends", table)
+        print("\n".join(format_table(table)) + f"\n({table['seconds']:.0f} s for all cells)")
     print(f"wrote {args.out}")
     return 0
 

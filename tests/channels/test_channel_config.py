@@ -44,8 +44,6 @@ def test_the_default_stage_leaves_configs_and_keys_as_they_were():
 @pytest.mark.parametrize(
     ("sets", "message"),
     [
-        (["channels.policy=both"], "channels.policy.*two feature planes"),
-        (["channels.policy=complex_subtraction", "channels.transfer=fitted"], "channels.transfer"),
         (["channels.policy=mean", "dataset.channel=1"], "dataset.channel"),
         (["channels.polcy=mean"], "unknown field 'polcy' of channels"),
         (["channels.policy=loud"], "channels: ChannelSpec.policy='loud'"),
@@ -54,6 +52,15 @@ def test_the_default_stage_leaves_configs_and_keys_as_they_were():
 def test_settings_a_run_cannot_use_are_named(sets, message):
     with pytest.raises(ValueError, match=message):
         load_experiment("dcase2023-ae-mse", sets)
+
+
+def test_two_planes_go_to_the_autoencoders_only():
+    both = load_experiment("dcase2026-ae-mse", ["channels.policy=both"])
+    assert both.feature_bands == 2 * both.spec.n_mels and both.input_dim == 2 * 128 * 5
+    with pytest.raises(
+        ValueError, match="channels.policy.*two feature planes; model.name='margin_cnn' takes one"
+    ):
+        load_experiment("arcface-knn", ["channels.policy=both"])
 
 
 @pytest.mark.parametrize("policy", ["near", "far", "mean", "magnitude_subtraction", "complex_subtraction"])

@@ -45,6 +45,8 @@ def test_unknown_table_and_type():
         "dcase2023-eval",
         "dcase2024-eval",
         "dcase2025-eval",
+        "dcase2025-systems-dev",
+        "dcase2025-systems-eval",
         "dcase2026-eval",
         "dcase2026-dev",
     }
@@ -73,3 +75,14 @@ def test_dcase2026_published_scores_carry_sources_and_the_secondary_marker():
     assert dev.section_value("MSE", "fan", "00", "auc_source") is None  # no per-type values published
     with pytest.raises(ValueError, match="excerpt"):
         table.official_values("MSE")
+
+
+def test_dcase2025_frozen_encoder_scores_carry_their_source():
+    dev, ev = reference("dcase2025-systems-dev"), reference("dcase2025-systems-eval")
+    best = "BEATs RDP+GeM + LDN + VarMin (training-free)"
+    assert (dev.official_score(best), ev.official_score(best)) == (0.640, 0.624)
+    assert {r.system: r.value for r in ev.official_scores()}["EAT (frozen)"] == 0.585
+    winner = {r.system: r for r in ev.official_scores()}["L. Wang (challenge winner)"]
+    assert winner.value == 0.616 and winner.secondary  # relayed by the paper, not read from the results page
+    assert all(r.source.startswith("Wilkinghoff, Yadav, Tan, Table V") for r in dev.official_scores())
+    assert "Table V" in ev.source

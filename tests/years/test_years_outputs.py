@@ -223,3 +223,32 @@ def test_result_csv_and_results_json_carry_the_evaluators_ci95(layout, tmp_path)
         build_run_report(result).write(tmp_path)
         md = (tmp_path / "report.md").read_text()
         assert "## Uncertainty" in md and fmt_interval([low, high]) in md
+
+
+def test_a_dcase2025_report_shows_the_published_frozen_encoder_systems_beside_the_run(tmp_path):
+    from asdlens.experiment import RunResult
+    from asdlens.experiment.plan import training_group
+    from asdlens.experiment.render import build_run_report, cell
+
+    plan, scored = _plan("dcase2025")
+    for unit in plan.units:
+        scored[training_group(unit).label] = [(f"t{i}.wav", float(v), 0) for i, v in
+                                              enumerate(np.random.default_rng(1).gamma(3.0, 0.3, 40))]  # fmt: skip
+    exp = load_experiment("beats-knn", [f"dataset.root={tmp_path}", "model.checkpoint=/nowhere/BEATs.pt"])
+    protocol = protocol_of("dcase2025")
+    evaluation = protocol.evaluate(exp, plan, scored)
+    result = RunResult(protocol=protocol, evaluation=evaluation, counters={}, out_dir=tmp_path, config=exp,
+                       layout="dcase2025", scores={g.label: scored[g.label] for g in plan.tests},
+                       plan=plan)  # fmt: skip
+    build_run_report(result).write(tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    published = md.split("## Published official scores", 1)[1].split("\n## ", 1)[0]
+    lines = {line.split("|")[1].strip(): line for line in published.splitlines() if line.startswith("| ")}
+    assert cell(evaluation.official.official_score) in lines["this run"]
+    # the training-free state of the art (dev 64.0, eval 62.4), the baseline and the winner, each with its source
+    frozen = [line for line in published.splitlines() if "BEATs RDP+GeM + LDN + VarMin" in line]
+    assert len(frozen) == 2 and "0.640" in frozen[0] + frozen[1] and "0.624" in frozen[0] + frozen[1]
+    assert all("Wilkinghoff, Yadav, Tan, Table V" in line for line in frozen)
+    assert "0.5443" in lines["MSE"] and "0.5651" in lines["MAHALA"]
+    assert "(secondary)" in next(line for line in published.splitlines() if "challenge winner" in line)
+    assert "channels" not in published.splitlines()[2]  # a mono year's table has no channel column

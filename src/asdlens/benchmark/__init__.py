@@ -5,7 +5,10 @@
 - :mod:`.fullsize`: one machine type at real size: features (read + log-mel + cache write), 3 epochs, peak memory;
 - :mod:`.detectors`: training throughput of each detector family and each shipped detector experiment's wall time;
 - :mod:`.engine_speed`: ``explain`` on ``inline`` / ``local`` / ``ray``, scheduling overhead, a projection to
-  clusters.
+  clusters;
+- :mod:`.channels`: two-channel DCASE 2026 feature throughput per channel policy;
+- :mod:`.encoders`: BEATs embeddings per second, peak memory, the projected time of one DCASE 2025 type;
+- :mod:`.encoder_backends`: every pooling x back-end of the frozen-encoder family from one set of embeddings.
 """
 
 from .frontends import LIBROSA_IMPL, SEED_IMPL, benchmark_tasks, errors, make_batch, ratios, run_benchmark

@@ -136,6 +136,10 @@ class RunCache:
         ``.bad.json`` rule): ``embeddings/<encoder key>-ch<N>/``."""
         return self.root / "embeddings" / f"{encoder_key}-ch{channel}" / f"{identity.key()}.npy"
 
+    def transfer_path(self, key: str) -> Path:
+        """A fitted far-to-near transfer (a feature entry of another kind: ``[n_bins]`` gain, checksummed)."""
+        return self.root / "transfers" / f"{key}.npy"
+
     @staticmethod
     def bad_path(feature_path: Path) -> Path:
         return feature_path.with_name(feature_path.stem + ".bad.json")

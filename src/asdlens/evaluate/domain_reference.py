@@ -5,6 +5,9 @@
 - ``dcase2022-dev``: the same for 2022, AUC(source), AUC(target), pAUC per section;
 - ``dcase2023-eval``, ``dcase2024-eval``, ``dcase2025-eval``: the 2023-2025 AE baseline (MSE and MAHALA scoring)
   on the evaluation sets, per machine type, with the README means and the official score;
+- ``dcase2025-systems-dev``, ``dcase2025-systems-eval``: official scores of the 2025 frozen-encoder systems
+  (training-free BEATs with RDP+GeM, local-density normalisation and rescaling; EAT, Dasheng, OpenL3) and the
+  challenge winner (Wilkinghoff, Yadav, Tan, Table V);
 - ``dcase2026-eval``, ``dcase2026-dev``: official scores only (no per-type values are published where they could
   be read): the 2026 AE baseline (MSE, MAHALA), frozen BEATs with four channel policies (kasahart/asd-experiments,
   a third party) and the challenge winner. Each row names its ``source``, the channel policy (``channels``) and
@@ -29,6 +32,8 @@ DOMAIN_REFERENCES = {
     "dcase2023-eval": ("dcase2023_2025_eval_baseline.csv", 2023),
     "dcase2024-eval": ("dcase2023_2025_eval_baseline.csv", 2024),
     "dcase2025-eval": ("dcase2023_2025_eval_baseline.csv", 2025),
+    "dcase2025-systems-dev": ("dcase2025_published_scores.csv", 2025),
+    "dcase2025-systems-eval": ("dcase2025_published_scores.csv", 2025),
     "dcase2026-eval": ("dcase2026_published_scores.csv", 2026),
     "dcase2026-dev": ("dcase2026_published_scores.csv", 2026),
 }
@@ -186,10 +191,11 @@ def _rows_eval(records, year: int) -> list[DomainReferenceRow]:
     return out
 
 
-def _rows_2026(records, split: str) -> list[DomainReferenceRow]:
+def _rows_scores(records, year: int, split: str) -> list[DomainReferenceRow]:
+    """Rows of a ``*_published_scores.csv`` (official scores with source, channel policy, secondary marker)."""
     return [
         DomainReferenceRow(
-            2026,
+            year,
             r["system"],
             r["machine_type"],
             None,
@@ -215,8 +221,8 @@ def domain_reference(name: str) -> DomainReferenceTable:
         rows = _rows_2021(records)
     elif year == 2022:
         rows = _rows_2022(records)
-    elif year == 2026:
-        rows = _rows_2026(records, name.rsplit("-", 1)[1])
+    elif file_name.endswith("_published_scores.csv"):
+        rows = _rows_scores(records, year, name.rsplit("-", 1)[1])
     else:
         rows = _rows_eval(records, year)
     return DomainReferenceTable(name, source, tuple(rows))

@@ -21,12 +21,18 @@ import numpy as np
 from ..features import MelSpec, melspectrogram
 from ..features.channels import ChannelSpec
 from ..features.stacking import n_vectors, stack_frames
+from ..features.transfer import Transfer
 
 
-def logmels(batch: np.ndarray, spec: MelSpec, channels: ChannelSpec | None = None) -> np.ndarray:
+def logmels(
+    batch: np.ndarray, spec: MelSpec, channels: ChannelSpec | None = None, transfer: Transfer | None = None
+) -> np.ndarray:
     """Log-mel of a batch of equal-length clips with the numpy backend: ``[batch, n_mels, n_frames]``; with
-    ``channels``, the batch is ``[batch, 2, samples]`` (near, far) and goes through that channel stage first."""
-    return np.asarray(melspectrogram(batch, spec, backend="numpy", channels=channels))
+    ``channels``, the batch is ``[batch, 2, samples]`` (near, far) and goes through that channel stage first
+    (with ``transfer``, the fitted far-to-near gain of ``channels.transfer: fitted``). The two planes of
+    ``both`` come as one log-mel of ``2 * n_mels`` bands, the near channel's first."""
+    out = np.asarray(melspectrogram(batch, spec, backend="numpy", channels=channels, transfer=transfer))
+    return out.reshape(out.shape[0], -1, out.shape[-1]) if out.ndim == 4 else out
 
 
 def check_length(logmel: np.ndarray, frames: int, *, path: str | Path) -> None:
@@ -94,6 +100,7 @@ def file_logmels(
     channel: int | dict | ChannelSpec = 0,
     expect_channels: int | None = None,
     block_clips: int = 16,
+    transfer: Transfer | None = None,
 ) -> Iterator[tuple[int, np.ndarray | None, str | None]]:
     """Log-mels of many files, computed in batches: ``(index, logmel, None)`` or ``(index, None, problem)``.
 
@@ -113,6 +120,8 @@ def file_logmels(
         Channels every file must have (a strict layout's count: DCASE 2026, 2); None accepts any.
     block_clips : int
         Files per batch (memory: about ``block_clips`` x the float64 frames of one clip, and two blocks of audio).
+    transfer : Transfer or None
+        The fitted far-to-near gain a ``transfer: fitted`` channel stage needs.
 
     Yields
     ------
@@ -144,6 +153,6 @@ def file_logmels(
                 batch = buffers[length][: len(members)]
                 for row, i in enumerate(members):
                     batch[row] = audio[i]
-                out.update(zip(members, logmels(batch, spec, stage), strict=True))
+                out.update(zip(members, logmels(batch, spec, stage, transfer), strict=True))
             for i, _ in block:
                 yield (i, out[i], None) if i in out else (i, None, problems[i])

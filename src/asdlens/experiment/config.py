@@ -21,7 +21,7 @@ from ..data.clips import LAYOUTS as DATA_LAYOUTS
 from ..features import MelSpec, resolve_spec
 from ..features.channels import ChannelSpec, resolve_channels
 from ..models import frameworks
-from ..models.families import MODEL_FAMILY, MODEL_PARAMS
+from ..models.families import MODEL_FAMILY, MODEL_PARAMS, TWO_PLANE_FAMILIES
 from .checks import choice as _choice
 from .checks import fail as _fail
 from .checks import integer as _int
@@ -346,7 +346,7 @@ class Experiment:
         if not isinstance(self.name, str) or not self.name:
             _fail("name", self.name, "must be a non-empty string")
         check_model_and_scoring(self.model, self.scoring)
-        _check_channels(self.channels, self.dataset)
+        _check_channels(self.channels, self.dataset, self.model.name)
         _check_encoder(self)
         if self.function is not None and self.channels.policy != "near":
             _fail("frontend.function", self.function.function, f"reads one channel; channels.policy="
@@ -393,8 +393,14 @@ class Experiment:
 
     @property
     def input_dim(self) -> int:
-        """Length of one stacked vector: ``n_mels * frames``."""
-        return self.spec.n_mels * self.frames
+        """Length of one stacked vector: ``feature_bands * frames``."""
+        return self.feature_bands * self.frames
+
+    @property
+    def feature_bands(self) -> int:
+        """Bands of a clip's feature entry: ``n_mels``, twice that for ``channels.policy: both`` (the near
+        channel's bands, then the far channel's)."""
+        return self.spec.n_mels * self.channels.planes
 
     def frontend_dict(self) -> dict[str, Any]:
         """The ``frontend`` section written out in full: the preset name and every resolved MelSpec field; for a
@@ -470,17 +476,12 @@ class Experiment:
             raise ValueError(f"{source}: {exc}") from None
 
 
-def _check_channels(channels: ChannelSpec, dataset) -> None:
-    """Refuse the channel settings a run cannot use yet, naming the key."""
-    if channels.planes != 1:
-        _fail("channels.policy", channels.policy, "gives two feature planes; no detector family takes two yet "
-              "(choose near, far, mean or a subtraction)")  # fmt: skip
-    if channels.needs_transfer:
-        _fail(
-            "channels.transfer",
-            "fitted",
-            "is not yet estimated by a run (a per-unit job); choose clip or none",
-        )
+def _check_channels(channels: ChannelSpec, dataset, model_name: str) -> None:
+    """Refuse the channel settings a run cannot use, naming the key."""
+    if channels.planes != 1 and MODEL_FAMILY[model_name] not in TWO_PLANE_FAMILIES:
+        takes = [n for n, f in MODEL_FAMILY.items() if f in TWO_PLANE_FAMILIES]
+        _fail("channels.policy", channels.policy, f"gives two feature planes; model.name={model_name!r} takes "
+              f"one (the two planes go to {takes}): choose near, far, mean or a subtraction")  # fmt: skip
     if channels.policy != "near" and dataset.channel != 0:
         _fail("dataset.channel", dataset.channel, f"selects one channel; channels.policy={channels.policy!r} "
               "reads the near (0) and far (1) channels itself: leave dataset.channel at 0")  # fmt: skip

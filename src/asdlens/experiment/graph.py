@@ -19,7 +19,17 @@ from ..models.frameworks import fit_dependencies
 from ..runtime import versions
 from .clip_embeddings import EncoderInput, encoder_input
 from .config import Experiment
-from .jobs import EMBEDDINGS, FEATURES, FIT, SCORE, FeaturesPayload, FitPayload, ScorePayload
+from .jobs import (
+    EMBEDDINGS,
+    FEATURES,
+    FIT,
+    SCORE,
+    TRANSFER,
+    FeaturesPayload,
+    FitPayload,
+    ScorePayload,
+    TransferPayload,
+)  # fmt: skip
 from .plan import Plan, TestGroup, Unit, regroup
 
 #: What a fit keeps beside the network, so that every ``scoring.backend`` scores from one model entry (the
@@ -49,7 +59,7 @@ def detector_settings(exp: Experiment) -> dict:
         "training": asdict(exp.training),
         "scoring": asdict(exp.scoring),
         "frames": exp.frames,
-        "n_mels": exp.spec.n_mels,
+        "n_mels": exp.feature_bands,
     }
 
 
@@ -60,14 +70,21 @@ class RunJobs:
     exp: Experiment
     plan: Plan
     features: list[Job] = field(default_factory=list)
+    transfers: list[Job] = field(default_factory=list)  # channels.transfer: fitted, one per type and section
     fits: dict[str, Job] = field(default_factory=dict)  # unit name -> fit job
     scores: dict[str, Job] = field(default_factory=dict)  # test group label -> scoring job
 
     def all(self) -> dict[str, Job]:
-        jobs = {j.key: j for j in self.features}
+        jobs = {j.key: j for j in [*self.transfers, *self.features]}
         jobs.update({j.key: j for j in self.fits.values()})
         jobs.update({j.key: j for j in self.scores.values()})
         return jobs
+
+
+def _setup(clip: Clip) -> tuple[str, str]:
+    """A clip's microphone setup, which a fitted transfer belongs to: its machine type's folder (the type
+    within its data root) and its section."""
+    return str(clip.path.parent.parent), str(clip.section)
 
 
 def _strict_channels(clips) -> int | None:
@@ -86,6 +103,7 @@ class JobBuilder:
         self.threads = threads
         self.identities: dict[Path, FileIdentity] = {}
         self.encoders: dict[tuple, EncoderInput] = {}
+        self.transfers: dict[tuple, Job] = {}  # (frontend, channel stage, type folder, section) -> its job
 
     def identity(self, path: Path) -> FileIdentity:
         if path not in self.identities:
@@ -107,13 +125,66 @@ class JobBuilder:
         encoder = self.encoder(exp)
         if encoder is not None:
             return self.cache.embedding_path(encoder.key(), exp.feature_channel, self.identity(clip.path))
-        return self.cache.feature_path(exp.frontend_key, exp.feature_channel, self.identity(clip.path))
+        return self.cache.feature_path(
+            exp.frontend_key, self.entry_channel(exp, clip), self.identity(clip.path)
+        )
+
+    def entry_channel(self, exp: Experiment, clip: Clip) -> int | str:
+        """The channel part of a clip's feature entry: the experiment's, plus the fitted transfer's key for
+        ``channels.transfer: fitted`` (the features then depend on the training clips of the clip's setup)."""
+        if not exp.channels.needs_transfer:
+            return exp.feature_channel
+        return f"{exp.feature_channel}-t{self.transfer_for(exp, clip).key[:12]}"
+
+    def transfer_for(self, exp: Experiment, clip: Clip) -> Job:
+        """The transfer job of ``clip``'s machine type and section (planned by :meth:`transfer_jobs`)."""
+        job = self.transfers.get((exp.frontend_key, exp.feature_channel, *_setup(clip)))
+        if job is None:
+            raise ValueError(
+                f"{clip.path}: channels.transfer=fitted, but its machine type {clip.machine_type} section "
+                f"{clip.section} has no training clips to fit the far-to-near transfer from"
+            )
+        return job
+
+    def transfer_jobs(self, exp: Experiment, plan: Plan) -> list[Job]:
+        """One fitted far-to-near transfer per machine type and section of ``plan`` (a microphone setup), from
+        its training clips, for ``channels.transfer: fitted``; none otherwise. Each is the dependency of that
+        setup's feature jobs, training and test alike."""
+        if not exp.channels.needs_transfer:
+            return []
+        setups: dict[tuple[str, str], list[Clip]] = {}
+        for clip in (c for unit in plan.units for c in unit.train):
+            setups.setdefault(_setup(clip), []).append(clip)
+        jobs = []
+        for setup, clips in sorted(setups.items()):
+            clips = sorted(clips, key=lambda c: str(c.path))
+            key = stable_key("transfer", exp.frontend_key, exp.channels.to_dict(),
+                             [self.identity(c.path).key() for c in clips])  # fmt: skip
+            payload = TransferPayload(exp.spec.to_dict(), exp.channels.to_dict(), tuple(str(c.path) for c in clips),
+                                      str(self.cache.transfer_path(key)))  # fmt: skip
+            label = f"transfer {clips[0].machine_type} section {clips[0].section}"
+            job = self._job(TRANSFER, key, label, (), payload, len(clips))
+            self.transfers[(exp.frontend_key, exp.feature_channel, *setup)] = job
+            jobs.append(job)
+        return jobs
 
     def feature_jobs(self, exp: Experiment, clips: tuple[Clip, ...], what: str) -> list[Job]:
         """Shards of ``clips``' entries: feature jobs, or embedding jobs for a frozen encoder."""
         if self.encoder(exp) is not None:
             return self.embedding_jobs(exp, clips, what)
-        spec_key, channel = exp.frontend_key, exp.feature_channel
+        if not exp.channels.needs_transfer:
+            return self._feature_shards(exp, clips, what, None)
+        by_setup: dict[tuple[str, str], list[Clip]] = {}
+        for clip in clips:  # a shard reads one setup's transfer
+            by_setup.setdefault(_setup(clip), []).append(clip)
+        jobs = []
+        for members in by_setup.values():
+            jobs += self._feature_shards(exp, tuple(members), what, self.transfer_for(exp, members[0]))
+        return jobs
+
+    def _feature_shards(self, exp: Experiment, clips: tuple[Clip, ...], what: str, transfer: Job | None):
+        spec_key = exp.frontend_key
+        channel = exp.feature_channel if transfer is None else self.entry_channel(exp, clips[0])
         # A channel index is read as one channel; any other stage travels as its spec (read both channels).
         read = channel if isinstance(channel, int) else exp.channels.to_dict()
         jobs = []
@@ -126,9 +197,11 @@ class JobBuilder:
                 tuple((str(c.path), str(self.feature_path(exp, c))) for c in shard),
                 _strict_channels(shard),
                 exp.function.payload() if exp.function is not None and exp.function.opaque else None,
+                None if transfer is None else TransferPayload.from_dict(transfer.payload).entry,
             )
             label = f"features {what} {start // SHARD_CLIPS + 1}"
-            jobs.append(self._job(FEATURES, key, label, (), payload, len(shard)))
+            deps = () if transfer is None else (transfer.key,)
+            jobs.append(self._job(FEATURES, key, label, deps, payload, len(shard)))
         return jobs
 
     def embedding_jobs(self, exp: Experiment, clips: tuple[Clip, ...], what: str) -> list[Job]:
@@ -208,7 +281,7 @@ class JobBuilder:
     def plan_features(self, exp: Experiment, plan: Plan) -> list[Job]:
         """The feature jobs of ``plan``: shards of each unit's training clips and of each test group."""
         plan = regroup(plan, exp.model.per)
-        jobs = []
+        jobs = self.transfer_jobs(exp, plan)
         for unit in plan.units:
             jobs += self.feature_jobs(exp, unit.train, f"train {unit.name}")
         for group in plan.tests:
@@ -219,7 +292,7 @@ class JobBuilder:
         """Every job of ``exp`` on ``plan`` (bad clips already left out of the plan), its clips grouped into
         units for ``exp.model.per`` (a runner may share one plan between experiments that differ there)."""
         plan = regroup(plan, exp.model.per)
-        out = RunJobs(exp, plan)
+        out = RunJobs(exp, plan, transfers=self.transfer_jobs(exp, plan))
         for unit in plan.units:
             shards = self.feature_jobs(exp, unit.train, f"train {unit.name}")
             out.features += shards

@@ -9,6 +9,8 @@ Each is a pure function of content-keyed inputs that writes content-keyed cache 
   :mod:`asdlens.experiment.clip_embeddings` here); its payload is a :class:`FeaturesPayload` whose ``spec`` is
   the :class:`~asdlens.experiment.clip_embeddings.EncoderInput`, so the runner counts its entries as it counts
   features;
+- ``transfer`` (:data:`TRANSFER`): the training clips of one machine type and section -> the fitted far-to-near
+  transfer of a two-channel subtraction (``channels.transfer: fitted``), which that setup's feature jobs read;
 - ``fit`` (:data:`FIT`): one unit's training clips and one seed -> one model entry (the detector's files and a
   manifest);
 - ``score`` (:data:`SCORE`): one test group's clips and a model -> one score entry.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine import Job, JobKind, RunCache, Summary, note_progress
+from ..engine import Job, JobKind, MissingEntry, RunCache, Summary, note_progress
 
 
 @dataclass(frozen=True)
@@ -40,21 +42,44 @@ class FeaturesPayload:
     function: dict[str, Any] | None = (
         None  # a user's opaque feature function (asdlens.experiment.function_frontend)
     )
+    transfer: str | None = (
+        None  # the fitted transfer's entry (a TRANSFER job's), for channels.transfer: fitted
+    )
 
     def to_dict(self) -> dict[str, Any]:
         out = {"spec": self.spec, "channel": self.channel, "clips": [list(pair) for pair in self.clips],
                "expect_channels": self.expect_channels}  # fmt: skip
-        return out if self.function is None else {**out, "function": self.function}
+        extra = {"function": self.function, "transfer": self.transfer}
+        return {**out, **{k: v for k, v in extra.items() if v is not None}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeaturesPayload:
         clips = tuple((audio, feat) for audio, feat in data["clips"])
-        return cls(data["spec"], data["channel"], clips, data.get("expect_channels"), data.get("function"))
+        return cls(data["spec"], data["channel"], clips, data.get("expect_channels"), data.get("function"),
+                   data.get("transfer"))  # fmt: skip
 
     @property
     def entries(self) -> tuple[str, ...]:
         """The feature entries the shard writes."""
         return tuple(feat for _, feat in self.clips)
+
+
+@dataclass(frozen=True)
+class TransferPayload:
+    """A fitted transfer: the spec, the channel stage (``ChannelSpec.to_dict()``), the training clips it is
+    estimated from (two channels each) and its entry."""
+
+    spec: dict[str, Any]
+    channels: dict[str, Any]
+    clips: tuple[str, ...]
+    entry: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"spec": self.spec, "channels": self.channels, "clips": list(self.clips), "entry": self.entry}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TransferPayload:
+        return cls(data["spec"], data["channels"], tuple(data["clips"]), data["entry"])
 
 
 @dataclass(frozen=True)
@@ -122,7 +147,10 @@ class FeaturesKind(JobKind):
 
             made = function_features(paths, FunctionFrontend.from_payload(p.function), channel=p.channel)
         else:
-            made = file_logmels(paths, spec, channel=p.channel, expect_channels=p.expect_channels)
+            transfer = None if p.transfer is None or not todo else _read_transfer(cache, Path(p.transfer))
+            made = file_logmels(
+                paths, spec, channel=p.channel, expect_channels=p.expect_channels, transfer=transfer
+            )
         for i, logmel, problem in made:
             target = todo[i][1]
             if problem is not None:
@@ -153,6 +181,53 @@ class EmbeddingsKind(FeaturesKind):
             else:
                 cache.write_feature(todo[i][1], frames)
         return {"computed": [str(entry) for _, entry in todo], "bad": bad}
+
+
+def _read_transfer(cache: RunCache, entry: Path):
+    """A fitted transfer entry; damaged or missing, the engine runs its transfer job again first."""
+    from ..features.transfer import Transfer
+
+    try:
+        return Transfer(cache.read_feature(entry))
+    except FileNotFoundError:
+        raise MissingEntry([entry], f"{entry}: transfer entry missing") from None
+
+
+class TransferKind(JobKind):
+    """The far-to-near transfer of one machine type and section, least squares over its training clips'
+    STFTs (:func:`asdlens.features.transfer.fit_transfer`); an unreadable clip is left out (its feature job
+    reports it) and named in the summary."""
+
+    name = "transfer"
+    path = "asdlens.experiment.jobs:TRANSFER"
+
+    def cached(self, cache: RunCache, job: Job) -> Summary | None:
+        entry = Path(TransferPayload.from_dict(job.payload).entry)
+        return {"transfer": str(entry)} if cache.feature_frames(entry) is not None else None
+
+    def compute(self, cache: RunCache, job: Job) -> Summary:
+        from ..data import AudioError, read_audio
+        from ..features import resolve_spec
+        from ..features.channels import ChannelSpec
+        from ..features.transfer import fit_transfer
+
+        p = TransferPayload.from_dict(job.payload)
+        spec, skipped = resolve_spec(p.spec), []
+
+        def clips():
+            for path in p.clips:
+                try:
+                    yield read_audio(path, channel=None, expect_sr=spec.sample_rate, expect_channels=2)
+                except AudioError as exc:
+                    skipped.append(str(exc))
+
+        try:
+            transfer = fit_transfer(clips(), spec, ChannelSpec.from_dict(p.channels))
+        except ValueError as exc:
+            reason = f": {skipped[0]}" if skipped else ""
+            raise ValueError(f"channels.transfer=fitted: {exc}{reason}") from None
+        cache.write_feature(Path(p.entry), transfer.gain)
+        return {"transfer": p.entry, "skipped": skipped}
 
 
 class FitKind(JobKind):
@@ -213,6 +288,7 @@ class ScoreKind(JobKind):
 
 
 FEATURES = FeaturesKind()
+TRANSFER = TransferKind()
 EMBEDDINGS = EmbeddingsKind()
 FIT = FitKind()
 SCORE = ScoreKind()

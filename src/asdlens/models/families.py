@@ -19,6 +19,12 @@ MODEL_FAMILY: dict[str, str] = {
     "beats": "encoder",
 }
 
+#: The families that take a two-channel run's two feature planes (``channels.policy: both``): as one log-mel
+#: of ``2 * n_mels`` bands, the near channel's bands then the far channel's. A vector model (the autoencoders)
+#: sees every band alike; the CNN families would convolve across the seam between the planes, so they are left
+#: to one plane.
+TWO_PLANE_FAMILIES = ("autoencoder",)
+
 #: Per family, its parameters (``model.<name>``) and the value ``null`` stands for.
 FAMILY_DEFAULTS: dict[str, dict[str, object]] = {
     # n_hop_frames 1: every window of ``frames`` frames (both baselines)

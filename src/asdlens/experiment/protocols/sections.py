@@ -64,12 +64,15 @@ class Year:
     shipped : dict
         ``scoring.backend`` -> the shipped experiment that reproduces that system (its settings are the
         published protocol).
+    scores : tuple of str
+        Tables of other systems' published official scores (with their sources), shown beside a run's.
     """
 
     rule: EvaluatorRule
     published: str | None = None
     systems: dict[str, str] = field(default_factory=dict)
     shipped: dict[str, str] = field(default_factory=dict)
+    scores: tuple[str, ...] = ()
 
     @property
     def layout(self) -> str:
@@ -89,9 +92,17 @@ YEARS: dict[str, Year] = {
         Year(RULES["dcase2022"], "dcase2022-dev", {"default": "AE"}, {"default": "dcase2022-ae"}),
         Year(RULES["dcase2023"], "dcase2023-eval", _AE_2023, _SHIPPED_2023),
         Year(RULES["dcase2024"], "dcase2024-eval", _AE_2023, _SHIPPED_2023),
-        Year(RULES["dcase2025"], "dcase2025-eval", _AE_2023, _SHIPPED_2023),
+        Year(
+            RULES["dcase2025"],
+            "dcase2025-eval",
+            _AE_2023,
+            _SHIPPED_2023,
+            ("dcase2025-eval", "dcase2025-systems-dev", "dcase2025-systems-eval"),
+        ),
         # Official scores only (no per-type values); the rule is 2025's (the 2026 evaluator could not be read).
-        Year(RULES["dcase2026"], "dcase2026-eval", _AE_2023, _SHIPPED_2026),
+        Year(
+            RULES["dcase2026"], "dcase2026-eval", _AE_2023, _SHIPPED_2026, ("dcase2026-dev", "dcase2026-eval")
+        ),
     )
 }
 #: The layouts scored per section x domain.

@@ -79,22 +79,23 @@ def _score_section(rep: Report, protocol, result) -> None:
 
 
 def _published_scores(rep: Report, protocol, ours: float | None) -> None:
-    """The year's published official scores beside ours, for a table that publishes them with their sources
-    (2026: baselines, channel policies, the winner; no per-type values to compare section by section)."""
-    if protocol.year.published is None:
-        return
-    rows = [r for r in reference(protocol.year.published).official_scores() if r.source]
+    """Other systems' published official scores beside ours, each with its source (2025: the baseline, the
+    frozen-encoder systems, the winner; 2026: the baselines, channel policies, the winner)."""
+    rows = []
+    for name in protocol.year.scores:
+        table = reference(name)
+        split = "eval" if name.endswith("eval") else "dev"
+        for r in table.official_scores():
+            source = (r.source or _first_sentence(table.source)) + (" (secondary)" if r.secondary else "")
+            rows.append([r.system, split, r.channels, cell(r.value), source])
     if not rows:
         return
     rep.heading("Published official scores")
-    rep.table(
-        ["system", "channels", "official score", "source"],
-        [["this run", "", cell(ours), ""]]
-        + [
-            [r.system, r.channels, cell(r.value), r.source + (" (secondary)" if r.secondary else "")]
-            for r in rows
-        ],
-    )
+    headers = ["system", "set", "channels", "official score", "source"]
+    rows = [["this run", "", "", cell(ours), ""]] + rows
+    if not any(r[2] for r in rows):  # a mono year: no channel policy to name
+        headers, rows = headers[:2] + headers[3:], [r[:2] + r[3:] for r in rows]
+    rep.table(headers, rows)
 
 
 def _sections_table(rep: Report, protocol, result) -> None:
