@@ -115,3 +115,14 @@ def test_a_mono_file_in_a_two_channel_layout_is_named_under_near_too(tmp_path):
     clip = Clip(tmp_path / "two.wav", "dcase2026", "fan", "00", "train", 0, None, 0)
     assert _strict_channels([clip]) == 2
     assert _strict_channels([dataclasses.replace(clip, layout="dcase2023")]) is None
+
+
+def test_transfer_none_from_yaml_or_set_is_no_transfer_not_the_default():
+    none = load_experiment("dcase2026-ae-subtraction", ["channels.transfer=none"])
+    assert none.channels.transfer == "none" and none.channels.transfer_method == "none"
+    default = load_experiment("dcase2026-ae-subtraction", ["channels.transfer=null"])
+    assert default.channels.transfer_method == "clip"  # complex subtraction's default
+    assert none.feature_channel != default.feature_channel
+    assert (
+        ChannelSpec.from_dict({"policy": "complex_subtraction", "transfer": "None"}).transfer_method == "none"
+    )

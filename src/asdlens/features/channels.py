@@ -244,8 +244,12 @@ def _coerce(data: dict[str, Any]) -> dict[str, Any]:
     """Text values (from YAML, JSON or ``--set field=value``) to the field types."""
     out = dict(data)
     for name, value in data.items():
-        if isinstance(value, str) and value.strip().lower() in ("none", "null"):
+        text = value.strip().lower() if isinstance(value, str) else None
+        # "none" is one of transfer's own values (no transfer), not its default: only "null" is the default there
+        if text == "null" or (text == "none" and name != "transfer"):
             out[name] = None
+        elif text == "none":
+            out[name] = "none"
         elif isinstance(value, str) and name in _FLOAT_FIELDS:
             try:
                 out[name] = float(value)
