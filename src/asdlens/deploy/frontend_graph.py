@@ -52,18 +52,19 @@ def graph_spec(spec: MelSpec) -> MelSpec:
 def check_channels_exportable(channels: ChannelSpec, where: str) -> None:
     """Raise a ValueError, naming ``where`` (the run folder) and the key, for a channel stage no artifact holds.
 
-    ``both`` gives two feature planes no exported family takes; ``transfer: fitted`` needs a gain estimated
-    from training clips, which no run estimates yet (an artifact would embed it as a constant).
+    ``both`` gives two feature planes (``2 * n_mels`` bands) that the exported frontend does not build yet;
+    ``transfer: fitted`` reads the gain the run fitted per machine type and section, which an artifact would
+    have to embed as a constant (not built yet).
     """
     if channels.planes != 1:
         raise ValueError(
-            f"{where}: channels.policy={channels.policy!r} gives two feature planes; an artifact's frontend "
-            "gives one (export a run with policy near, far, mean or a subtraction)"
+            f"{where}: channels.policy={channels.policy!r} gives two feature planes; an exported frontend "
+            "gives one so far (export a run with policy near, far, mean or a subtraction)"
         )
     if channels.needs_transfer:
         raise ValueError(
-            f"{where}: channels.transfer='fitted' cannot be exported: no run estimates a fitted gain for the "
-            "graph to hold (export a run with transfer clip or none)"
+            f"{where}: channels.transfer='fitted' cannot be exported yet: the artifact would have to hold the "
+            "gain the run fitted for the unit's setup (export a run with transfer clip or none)"
         )
 
 
