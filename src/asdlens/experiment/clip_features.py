@@ -93,6 +93,23 @@ def _read_block(
     return audio, problems
 
 
+def _block_logmels(audio: dict, buffers: dict, block_clips: int, spec: MelSpec, stage: tuple) -> dict:
+    """Log-mels of one block's clips (``{index: samples}``), the clips of each length as one batch in a reused
+    buffer; ``stage`` is ``(ChannelSpec or None, Transfer or None)``."""
+    by_length: dict[int, list[int]] = {}
+    for i, y in audio.items():
+        by_length.setdefault(y.shape[-1], []).append(i)
+    out: dict[int, np.ndarray] = {}
+    for length, members in by_length.items():
+        if length not in buffers:
+            buffers[length] = np.empty((block_clips, *audio[members[0]].shape), np.float32)
+        batch = buffers[length][: len(members)]
+        for row, i in enumerate(members):
+            batch[row] = audio[i]
+        out.update(zip(members, logmels(batch, spec, *stage), strict=True))
+    return out
+
+
 def file_logmels(
     paths: Sequence[str | Path],
     spec: MelSpec,
@@ -143,16 +160,6 @@ def file_logmels(
             audio, problems = ahead.result()
             if k + 1 < len(blocks):
                 ahead = reader.submit(_read_block, blocks[k + 1], spec, channel, expect_channels)
-            by_length: dict[int, list[int]] = {}
-            for i, y in audio.items():
-                by_length.setdefault(y.shape[-1], []).append(i)
-            out: dict[int, np.ndarray] = {}
-            for length, members in by_length.items():
-                if length not in buffers:
-                    buffers[length] = np.empty((block_clips, *audio[members[0]].shape), np.float32)
-                batch = buffers[length][: len(members)]
-                for row, i in enumerate(members):
-                    batch[row] = audio[i]
-                out.update(zip(members, logmels(batch, spec, stage, transfer), strict=True))
+            out = _block_logmels(audio, buffers, block_clips, spec, (stage, transfer))
             for i, _ in block:
                 yield (i, out[i], None) if i in out else (i, None, problems[i])

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_json, atomic_write_text
-from ..engine import Engine, EngineOptions, Executor, JobRecord, RunCache, Status, Summary, make_executor
+from ..engine import Engine, EngineOptions, JobRecord, RunCache, Status, Summary, make_executor
 from ..models.detectors import network_file
 from ..runtime import machine_info
 from .config import Experiment
@@ -114,21 +114,18 @@ def run_experiments(
     report: bool = True,
     skip_bad: bool = False,
     announce: Callable[[str], None] = print,
-    pool: Executor | None = None,
 ) -> list[RunResult]:
     """Run several experiments as one plan of jobs on one executor and cache; write each run folder.
 
     Parameters are those of :func:`run_experiment`; ``out_dirs`` gives one folder per experiment (two equal
     experiments may share one); ``announce`` receives the engine's one-line notes (a damaged cache entry).
-    ``pool``: an executor made from ``engine`` by the caller, kept running after the call (its workers, their
-    imports and a Ray connection serve the caller's next call too; ``explain`` runs its ladder so); None makes
-    one and stops it at the end. Results come back in the order of ``exps``.
+    Every experiment runs on one executor made from ``engine`` (``explain`` runs its whole ladder in one call, so
+    its workers start once). Results come back in the order of ``exps``.
     """
     started = time.perf_counter()
     engine = engine if engine is not None else EngineOptions()
     session = _prepare(exps, out_dirs, cache_dir, data_root, engine.threads)
-    owned = pool is None
-    pool = make_executor(engine) if owned else pool
+    pool = make_executor(engine)
     with Status(engine.progress, executor=pool) as status:
         try:
             first = session.exps[0].dataset.root
@@ -137,8 +134,7 @@ def run_experiments(
             plans, bads, feature_summaries = _features_phase(session, jobs, skip_bad)
             run_jobs, summaries = _models_phase(session, jobs, plans)
         finally:
-            if owned:
-                pool.close()
+            pool.close()
     phases = {"features": feature_summaries, "models_and_scores": summaries}
     executor = {"name": pool.name, "slots": pool.slots, "threads": engine.threads}
     return _write_runs(session, run_jobs, bads, phases, jobs.records, executor, report, started)
