@@ -59,11 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
-    by_label = {d.label: d for d in DETECTORS} | {d.experiment: d for d in DETECTORS}
+    by_label = {d.experiment: d for d in DETECTORS if not d.overrides} | {d.label: d for d in DETECTORS}
     unknown = [w for w in wanted if w not in by_label]
     if unknown:
         parser.error(f"--only: unknown {unknown}; choose among {[d.label for d in DETECTORS]}")
     print(f"machine: {machine_summary(machine_info())}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save(study):
+        args.out.write_text(json.dumps({**study, "machine": machine_info()}, indent=2) + "\n")
+
+    def on_run(label, row, study):
+        print(f"{label} seed {row['seed']}: AUC {row['mean_auc']:.3f} pAUC {row['mean_pauc']:.3f} "
+              f"({row['wall_s']:.0f} s)", flush=True)  # fmt: skip
+        save(study)
+
     study = run_study(
         args.workdir,
         seeds=tuple(int(s) for s in args.seeds.split(",")),
@@ -71,10 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         options=tree_options(args.tree),
         overrides=tuple(args.sets),
         engine=EngineOptions(progress=False, workers=args.workers, threads=args.threads),
+        on_run=on_run,
     )
-    study["machine"] = machine_info()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(study, indent=2) + "\n")
+    save(study)
     print(study_table(study))
     return 0
 

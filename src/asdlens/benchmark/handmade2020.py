@@ -95,13 +95,13 @@ class HandmadeOptions:
     seconds: float = 5.0
     id_f0_ratio: float = 1.6
     id_rate_ratio: float = 2.0
-    drift: float = 0.03
-    timbre_db: float = 8.0
-    jitter: float = 0.3
-    normal_jitter: float = 0.03
+    drift: float = 0.015
+    timbre_db: float = 4.0
+    jitter: float = 0.6
+    normal_jitter: float = 0.02
     normal_f0_spread: float = 0.005
-    snr_db: tuple[float, float] = (0.0, 15.0)
-    colour: tuple[float, float] = (0.0, 2.0)
+    snr_db: tuple[float, float] = (10.0, 20.0)
+    colour: tuple[float, float] = (0.5, 1.5)
 
     def __post_init__(self):
         unknown = sorted(set(self.types) - set(VOICES))
