@@ -6,6 +6,8 @@
 - :mod:`.detectors`: training throughput of each detector family and each shipped detector experiment's wall time;
 - :mod:`.engine_speed`: ``explain`` on ``inline`` / ``local`` / ``ray``, scheduling overhead, a projection to
   clusters.
+- :mod:`.handmade2020` and :mod:`.handmade_study`: a DCASE 2020 tree written by hand (not by the generator) and
+  every shipped detector on it with seeds, per anomaly kind (``bench/handmade.py``; accuracy, not speed).
 """
 
 from .frontends import LIBROSA_IMPL, SEED_IMPL, benchmark_tasks, errors, make_batch, ratios, run_benchmark
