@@ -8,7 +8,9 @@
   clusters;
 - :mod:`.channels`: two-channel DCASE 2026 feature throughput per channel policy;
 - :mod:`.encoders`: BEATs embeddings per second, peak memory, the projected time of one DCASE 2025 type;
-- :mod:`.encoder_backends`: every pooling x back-end of the frozen-encoder family from one set of embeddings.
+- :mod:`.encoder_backends`: every pooling x back-end of the frozen-encoder family from one set of embeddings;
+- :mod:`.handmade2020` and :mod:`.handmade_study`: a DCASE 2020 tree written by hand (not by the generator) and
+  every shipped detector on it with seeds, per anomaly kind (``bench/handmade.py``; accuracy, not speed).
 """
 
 from .frontends import LIBROSA_IMPL, SEED_IMPL, benchmark_tasks, errors, make_batch, ratios, run_benchmark
