@@ -16,7 +16,9 @@ So an ID classifier can tell the IDs apart by ``f0`` and rate alone, which no an
 DCASE 2020 development set's: ``<root>/<type>/train/normal_id_NN_NNNNNNNN.wav`` and
 ``<root>/<type>/test/{normal,anomaly}_id_NN_NNNNNNNN.wav``, 16 kHz 16-bit mono. The kind of each anomaly is in
 ``<root>/.handmade/clips.csv`` (a hidden folder: a scan does not see it) with the options in ``options.json``.
-Every clip comes from its own random stream (seed, type, ID, split, index), so a tree is the same on every run.
+The WAV files are written by the project's one writer (:func:`asdlens.data.synth.files.write_wav`, 16-bit
+PCM at the scale of :mod:`asdlens.pcm`); nothing else of the generator is used. Every clip comes from its own
+random stream (seed, type, ID, split, index), so a tree is the same on every run.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_write_bytes, atomic_write_text
+from ..atomic import atomic_write_text
+from ..data.synth.files import write_wav
 
 SAMPLE_RATE = 16000
 KINDS = ("drift", "timbre", "jitter")
@@ -185,14 +188,6 @@ def render_clip(
     return np.clip(machine + noise, -1.0, 1.0)
 
 
-def _wav(audio: np.ndarray) -> bytes:
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, np.round(audio * 32767).astype(np.int16), SAMPLE_RATE, subtype="PCM_16", format="WAV")
-    return buf.getvalue()
-
-
 def _plan(options: HandmadeOptions) -> list[tuple[str, int, str, str, int, str | None]]:
     """Every clip: (type, ID index, split, file name, index in the stream, anomaly kind or None)."""
     rows = []
@@ -223,7 +218,7 @@ def write_handmade_2020(root: str | Path, *, seed: int = 0, options: HandmadeOpt
     for machine_type, i, split, name, index, kind in _plan(options):
         stream = [seed, list(VOICES).index(machine_type), i, index]
         audio = render_clip(VOICES[machine_type], i, kind, options, np.random.default_rng(stream))
-        atomic_write_bytes(root / machine_type / split / name, _wav(audio))
+        write_wav(root / machine_type / split / name, audio[None], SAMPLE_RATE)
         label = 1 if kind else 0
         manifest.append(
             (f"{machine_type}/{split}/{name}", machine_type, options.ids[i], split, label, kind or "")

@@ -29,14 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..features import ChannelSpec, MelSpec
+from ..features.channels import ONE_CHANNEL_POLICIES  # their channel is picked before the graph
 
 #: How the frontend gets the spectrum's parts: "backend" is the TF backend's complex FFT and re^2 + im^2 (LiteRT
 #: REAL/IMAG ops); "abs" is for tf2onnx, which has ComplexAbs but no Real/Imag: one channel squares |X|, two
 #: channels take (re, im) from a real DFT.
 MAGNITUDES = ("backend", "abs")
-
-#: Policies whose one channel is picked before the graph (the artifact takes that channel's samples).
-ONE_CHANNEL_POLICIES = ("near", "far")
 
 
 def magnitude_for(fmt: str) -> str:

@@ -87,6 +87,14 @@ def _setup(clip: Clip) -> tuple[str, str]:
     return str(clip.path.parent.parent), str(clip.section)
 
 
+def _by_setup(clips) -> dict[tuple[str, str], list[Clip]]:
+    """``clips`` grouped by :func:`_setup`, in their order."""
+    groups: dict[tuple[str, str], list[Clip]] = {}
+    for clip in clips:
+        groups.setdefault(_setup(clip), []).append(clip)
+    return groups
+
+
 def _strict_channels(clips) -> int | None:
     """The channel count every clip must have where its layout names its channels (DCASE 2026), else None."""
     from ..data import layout_spec
@@ -152,11 +160,8 @@ class JobBuilder:
         setup's feature jobs, training and test alike."""
         if not exp.channels.needs_transfer:
             return []
-        setups: dict[tuple[str, str], list[Clip]] = {}
-        for clip in (c for unit in plan.units for c in unit.train):
-            setups.setdefault(_setup(clip), []).append(clip)
         jobs = []
-        for setup, clips in sorted(setups.items()):
+        for setup, clips in sorted(_by_setup(c for unit in plan.units for c in unit.train).items()):
             clips = sorted(clips, key=lambda c: str(c.path))
             key = stable_key("transfer", exp.frontend_key, exp.channels.to_dict(),
                              [self.identity(c.path).key() for c in clips])  # fmt: skip
@@ -174,15 +179,13 @@ class JobBuilder:
             return self.embedding_jobs(exp, clips, what)
         if not exp.channels.needs_transfer:
             return self._feature_shards(exp, clips, what, None)
-        by_setup: dict[tuple[str, str], list[Clip]] = {}
-        for clip in clips:  # a shard reads one setup's transfer
-            by_setup.setdefault(_setup(clip), []).append(clip)
         jobs = []
-        for members in by_setup.values():
+        for members in _by_setup(clips).values():  # a shard reads one setup's transfer
             jobs += self._feature_shards(exp, tuple(members), what, self.transfer_for(exp, members[0]))
         return jobs
 
     def _feature_shards(self, exp: Experiment, clips: tuple[Clip, ...], what: str, transfer: Job | None):
+        """Feature jobs of ``clips`` (:data:`SHARD_CLIPS` each), reading ``transfer``'s gain if one is given."""
         spec_key = exp.frontend_key
         channel = exp.feature_channel if transfer is None else self.entry_channel(exp, clips[0])
         # A channel index is read as one channel; any other stage travels as its spec (read both channels).

@@ -33,6 +33,7 @@ from ..keys import stable_hash
 
 POLICIES = ("near", "far", "mean", "both", "magnitude_subtraction", "complex_subtraction")
 TIME_POLICIES = ("near", "far", "mean")  # applied to the samples, before framing
+ONE_CHANNEL_POLICIES = ("near", "far")  # read one channel's samples unchanged (its own cache entries)
 SUBTRACTION_POLICIES = ("magnitude_subtraction", "complex_subtraction")  # applied to both channels' STFTs
 TRANSFERS = ("none", "clip", "fitted")
 

@@ -99,8 +99,9 @@ def _filter_key(spec: MelSpec) -> MelSpec:
     )
 
 
-#: Each window as a sum of cosines ``w = sum_k a_k cos(k x)``, ``x`` evenly from -pi to pi: scipy.signal.windows'
-#: coefficients (``hann`` = ``general_hamming(0.5)``, ``hamming`` 0.54 and 1 - 0.54, ``blackman`` 0.42/0.50/0.08, ``boxcar`` 1).
+#: Each window as a sum of cosines ``w = sum_k a_k cos(k x)``, ``x`` evenly from -pi to pi, with
+#: scipy.signal.windows' coefficients (``hann`` = ``general_hamming(0.5)``; ``hamming`` 0.54 and 1 - 0.54;
+#: ``blackman`` 0.42, 0.50, 0.08; ``boxcar`` 1).
 COSINE_TERMS = {
     "hann": (0.5, 0.5),
     "hamming": (0.54, 1.0 - 0.54),
