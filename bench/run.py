@@ -47,6 +47,19 @@ def _save(out: Path, key: str, value) -> dict:
     return report
 
 
+def _measure(out: Path, key: str, intro: str, compute, *, temp: bool = False):
+    """Print ``intro``, run ``compute`` (given a fresh temporary folder when ``temp``), save its result under
+    ``key`` in ``out`` and return it."""
+    print(intro)
+    if temp:
+        with tempfile.TemporaryDirectory() as work:
+            result = compute(work)
+    else:
+        result = compute()
+    _save(out, key, result)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow_import()  # as the asdlens command: TF's C++ notes drown the tables
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -73,24 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     if "protocol" in parts:
         from asdlens.benchmark import protocol_benchmark
 
-        print(
+        intro = (
             f"protocol: dcase2020 on 2 types x 4 IDs x 200 generated clips, {args.protocol_epochs} epochs ..."
         )
-        with tempfile.TemporaryDirectory() as work:
-            protocol = protocol_benchmark(work, epochs=args.protocol_epochs)
-        _save(args.out, "protocol", protocol)
+        protocol = _measure(args.out, "protocol", intro, lambda w: protocol_benchmark(w, epochs=args.protocol_epochs),
+                            temp=True)  # fmt: skip
         t, e = protocol["training"], protocol["dcase2020_experiment"]
         print(f"DCASE AE training: {t['vectors_per_s']:.0f} vectors/s; dcase2020 experiment: "
               f"{e['timings_s']['total']:.0f} s ({e['epochs']} epochs), mean AUC {e['mean_auc']:.3f}")  # fmt: skip
     if "detectors" in parts:
         from asdlens.benchmark.detectors import detectors_benchmark
 
-        print(
-            "detectors: training throughput per family; shipped detector experiments on the protocol's set ..."
-        )
-        with tempfile.TemporaryDirectory() as work:
-            det = detectors_benchmark(work)
-        _save(args.out, "detectors", det)
+        intro = "detectors: training throughput per family; shipped detector experiments on the protocol's set ..."
+        det = _measure(args.out, "detectors", intro, detectors_benchmark, temp=True)
         print("training samples/s: " + ", ".join(
             f"{k} {v['samples_per_s']:.0f}" for k, v in det["throughput"].items()))  # fmt: skip
         print("wall time: " + ", ".join(
@@ -99,11 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if "frameworks" in parts:
         from asdlens.benchmark.frameworks import frameworks_benchmark
 
-        print(
-            "frameworks: each family's fit in Keras and in torch, 3 epochs with the first, 1 thread and all ..."
-        )
-        fw = frameworks_benchmark()
-        _save(args.out, "frameworks", fw)
+        intro = "frameworks: each family's fit in Keras and in torch, 3 epochs with the first, 1 thread and all ..."
+        fw = _measure(args.out, "frameworks", intro, frameworks_benchmark)
         for threads, t in fw["threads"].items():
             fams = t["families"]
             print(f"{threads} thread(s): " + ", ".join(
@@ -114,9 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     if "fullsize" in parts:
         from asdlens.benchmark.fullsize import fullsize_benchmark
 
-        print(f"fullsize: one type at real size in {args.fullsize_data} (generated once) ...")
-        full = fullsize_benchmark(args.fullsize_data)
-        _save(args.out, "fullsize", full)
+        intro = f"fullsize: one type at real size in {args.fullsize_data} (generated once) ..."
+        full = _measure(args.out, "fullsize", intro, lambda: fullsize_benchmark(args.fullsize_data))
         f, r = full["features"], full["run"]
         print(f"features: {f['clips']} clips in {f['seconds']:.1f} s = {f['clips_per_s']:.0f} clips/s "
               f"({f['workers']} workers); 3 epochs: {r['train_vectors_per_s']:.0f} training vectors/s (the fit "
@@ -129,10 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if "engine" in parts:
         from asdlens.benchmark.engine_speed import engine_benchmark
 
-        print("engine: explain dcase2020 seed-tf on inline, local and a 2-node Ray cluster ...")
-        with tempfile.TemporaryDirectory() as work:
-            engine = engine_benchmark(work)
-        _save(args.out, "engine", engine)
+        intro = "engine: explain dcase2020 seed-tf on inline, local and a 2-node Ray cluster ..."
+        engine = _measure(args.out, "engine", intro, engine_benchmark, temp=True)
         x = engine["explain"]
         print("explain wall time: " + ", ".join(f"{k} {x[k]['seconds']:.0f} s" for k in ("inline", "local", "ray"))
               + f"; local is {x['local_speedup_over_inline']:.2f}x inline")  # fmt: skip
@@ -147,31 +149,24 @@ def main(argv: list[str] | None = None) -> int:
     if "channels" in parts:
         from asdlens.benchmark.channels import channels_benchmark
 
-        print(
+        intro = (
             "channels: features of 10 s two-channel DCASE 2026 clips per channel policy (local workers) ..."
         )
-        with tempfile.TemporaryDirectory() as work:
-            ch = channels_benchmark(work)
-        _save(args.out, "channels", ch)
+        ch = _measure(args.out, "channels", intro, channels_benchmark, temp=True)
         print("two-channel clips/s: " + ", ".join(
             f"{k} {v['clips_per_s']:.0f}" for k, v in ch["policies"].items()) + f" (goal {ch['goal_clips_per_s']})")  # fmt: skip
     if "encoders" in parts:
         from asdlens.benchmark.encoders import encoder_benchmark
 
-        print("encoders: BEATs base (random weights) embeddings of 10 s clips on the CPU, one process ...")
-        enc = encoder_benchmark(size="base")
-        _save(args.out, "encoders", enc)
+        intro = "encoders: BEATs base (random weights) embeddings of 10 s clips on the CPU, one process ..."
+        enc = _measure(args.out, "encoders", intro, lambda: encoder_benchmark(size="base"))
         print(f"BEATs base: {enc.get('clips_per_s', float('nan')):.2f} clips/s; peak RSS "
               f"{enc.get('peak_rss_bytes', 0) / 2**30:.2f} GiB")  # fmt: skip
     if "backends" in parts:
         from asdlens.benchmark.encoder_backends import backends_table, format_table
 
-        print(
-            "backends: official score of each pooling x back-end, random tiny BEATs, one set of embeddings ..."
-        )
-        with tempfile.TemporaryDirectory() as work:
-            table = backends_table(work)
-        _save(args.out, "backends", table)
+        intro = "backends: official score of each pooling x back-end, random tiny BEATs, one set of embeddings ..."
+        table = _measure(args.out, "backends", intro, backends_table, temp=True)
         print("\n".join(format_table(table)) + f"\n({table['seconds']:.0f} s for all cells)")
     print(f"wrote {args.out}")
     return 0
